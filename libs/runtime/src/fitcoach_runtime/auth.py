@@ -1,0 +1,195 @@
+"""Supabase Auth JWT verification, and dev tokens for the local stack.
+
+Modes (AuthSettings.mode):
+- ``jwks``: asymmetric keys (ES256/RS256) from the project's JWKS endpoint, cached; an unknown ``kid`` triggers
+  at most one refetch per cooldown, so a storm of forged kids cannot hammer Supabase.
+- ``hs256``: the legacy shared secret.
+- ``dev``: hs256 with a locally generated secret; `mint_dev_token` makes Supabase-shaped tokens for `make run`.
+
+Whatever the mode, a token must carry exp, sub (a UUID), aud=authenticated, iss=<SUPABASE_URL>/auth/v1 and
+role=authenticated. Algorithms never mix families: an HS256 deployment accepts only HS256, a JWKS deployment
+only ES256/RS256 — which defeats "HS256 signed with the public key" and ``alg: none``. The legacy anon and
+service_role keys are JWTs without sub/aud and fail those checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+from jwt import PyJWK
+
+from .errors import Unauthenticated
+from .settings import AuthSettings
+
+ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
+SYMMETRIC_ALGORITHMS = ("HS256",)
+REQUIRED_CLAIMS = ("exp", "sub", "aud", "iss")
+OPERATOR_ROLE = "operator"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: str
+    role: str
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_operator(self) -> bool:
+        # app_metadata is writable only by the project's service role (unlike user_metadata), so it can
+        # carry authorization; user_metadata never does.
+        app_metadata = self.claims.get("app_metadata") or {}
+        return isinstance(app_metadata, dict) and app_metadata.get("fitcoach_role") == OPERATOR_ROLE
+
+
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "fitcoach_principal", default=None
+)
+
+
+def current_principal() -> Principal:
+    """The caller of the RPC being served (set by the server's auth interceptor)."""
+    principal = _principal.get()
+    if principal is None:
+        raise Unauthenticated("authentication required")
+    return principal
+
+
+def set_principal(principal: Principal | None) -> contextvars.Token[Principal | None]:
+    return _principal.set(principal)
+
+
+class JwksCache:
+    """Public keys of a JWKS endpoint by kid; refetches on an unknown kid at most once per cooldown."""
+
+    def __init__(self, url: str, cooldown_s: float = 30.0, client: httpx.AsyncClient | None = None) -> None:
+        self.url = url
+        self.cooldown_s = cooldown_s
+        self._client = client
+        self._keys: dict[str, PyJWK] = {}
+        self._last_fetch = float("-inf")
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    async def get(self, kid: str) -> PyJWK | None:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._last_fetch >= self.cooldown_s:
+                await self._fetch()
+        return self._keys.get(kid)
+
+    async def _fetch(self) -> None:
+        self._last_fetch = time.monotonic()
+        self.fetches += 1
+        client = self._client or httpx.AsyncClient(timeout=5.0)
+        try:
+            response = await client.get(self.url)
+            response.raise_for_status()
+            keys: dict[str, PyJWK] = {}
+            for entry in response.json().get("keys", []):
+                if entry.get("alg") in ASYMMETRIC_ALGORITHMS and entry.get("kid"):
+                    keys[entry["kid"]] = PyJWK(entry)
+            self._keys = keys  # rotation: keys removed upstream stop verifying
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError):
+            pass  # keep the old keys; the cooldown limits retries
+        finally:
+            if self._client is None:
+                await client.aclose()
+
+
+class TokenVerifier:
+    """Verifies bearer tokens and returns the Principal they identify."""
+
+    def __init__(self, settings: AuthSettings, jwks: JwksCache | None = None) -> None:
+        self.settings = settings
+        self.jwks = (
+            jwks
+            if jwks is not None or settings.mode != "jwks"
+            else JwksCache(settings.jwks_url, settings.jwks_cooldown_s)
+        )
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> TokenVerifier:
+        return cls(settings)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"malformed token: {exc}") from None
+        alg = header.get("alg")
+        if self.settings.mode == "jwks":
+            if alg not in ASYMMETRIC_ALGORITHMS:
+                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+            assert self.jwks is not None
+            jwk = await self.jwks.get(str(header.get("kid", "")))
+            if jwk is None:
+                raise Unauthenticated("token signed by an unknown key")
+            key: Any = jwk.key
+            algorithms = [alg]
+        else:
+            if alg not in SYMMETRIC_ALGORITHMS:
+                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+            key = self.settings.jwt_secret
+            algorithms = list(SYMMETRIC_ALGORITHMS)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                options={"require": list(REQUIRED_CLAIMS)},
+                leeway=5,
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from None
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    sub = str(claims.get("sub", ""))
+    try:
+        uuid.UUID(sub)
+    except ValueError:
+        raise Unauthenticated("token subject is not a user id") from None
+    role = claims.get("role")
+    if role != "authenticated":
+        raise Unauthenticated(f"token role {role!r} not accepted")
+    return Principal(user_id=sub, role=role, claims=dict(claims))
+
+
+def mint_dev_token(
+    secret: str,
+    *,
+    issuer: str,
+    user_id: str | None = None,
+    ttl_s: int = 3600,
+    role: str = "authenticated",
+    audience: str = "authenticated",
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """A Supabase-shaped HS256 token (for AUTH_MODE=dev and tests)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": user_id or str(uuid.uuid4()),
+        "aud": audience,
+        "role": role,
+        "iss": issuer,
+        "iat": now,
+        "exp": now + ttl_s,
+        "email": "athlete@fitcoach.local",
+        "app_metadata": {"provider": "email"},
+        **(extra or {}),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,65 @@
+"""PostgreSQL pool and per-service migrations.
+
+Each service owns one schema and applies its own `migrations/NNN_name.sql` files at start, each once, in
+order, recorded in `<schema>.schema_migrations`. A session advisory lock serialises replicas starting at the
+same time, so the migrations are safe to run from every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from importlib import resources
+from typing import Any
+
+import asyncpg
+
+from .settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
+
+
+async def create_pool(settings: DatabaseSettings, **kwargs: Any) -> asyncpg.Pool:
+    """A pool sized by settings; statement_cache_size=0 is required behind a transaction pooler."""
+    pool = await asyncpg.create_pool(
+        settings.url,
+        min_size=1,
+        max_size=settings.pool_max_size,
+        statement_cache_size=settings.statement_cache_size,
+        **kwargs,
+    )
+    assert pool is not None
+    return pool
+
+
+def _lock_key(schema: str) -> int:
+    return int.from_bytes(
+        hashlib.sha256(f"fitcoach-migrations:{schema}".encode()).digest()[:8], "big", signed=True
+    )
+
+
+async def apply_migrations(pool: asyncpg.Pool, schema: str, package: str) -> list[str]:
+    """Apply the not-yet-applied `<package>/migrations/*.sql` files; returns the names applied now."""
+    folder = resources.files(package) / "migrations"
+    scripts = sorted((f.name, f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql"))
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
+        try:
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            await conn.execute(
+                f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations '
+                "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
+            for name, sql in scripts:
+                if name in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', name)
+                applied_now.append(name)
+                log.info("applied migration", extra={"fields": {"schema": schema, "migration": name}})
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _lock_key(schema))
+    return applied_now

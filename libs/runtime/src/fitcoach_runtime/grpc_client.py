@@ -1,0 +1,21 @@
+"""Client-side helpers: channels with matching keepalive and size limits, bearer metadata."""
+
+from __future__ import annotations
+
+import grpc
+
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+]
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    """Call metadata carrying a Supabase access token."""
+    return (("authorization", f"Bearer {token}"),)
+
+
+def insecure_channel(addr: str) -> grpc.aio.Channel:
+    """An aio channel to `host:port` (plaintext: inside the deployment network or through Envoy)."""
+    return grpc.aio.insecure_channel(addr, options=CHANNEL_OPTIONS)

@@ -1,0 +1,226 @@
+"""gRPC server bootstrap shared by every service.
+
+`start_server` gives each service the same server: health (grpc.health.v1) and reflection, message-size and
+keepalive limits, and one interceptor that authenticates callers, maps domain errors to status codes and
+counts requests for Prometheus. `run_service` is the whole life of a service process: logging, metrics
+endpoint, resources opened in one AsyncExitStack, SIGTERM → NOT_SERVING → graceful stop → resources closed in
+reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter, Histogram, start_http_server
+
+from .auth import TokenVerifier, set_principal
+from .errors import DomainError, Unauthenticated
+from .logging import configure_logging
+from .settings import ServerSettings, SettingsError
+
+log = logging.getLogger(__name__)
+
+MAX_RECEIVE_BYTES = 4 * 1024 * 1024  # no file bytes travel over gRPC: requests are small
+MAX_SEND_BYTES = 16 * 1024 * 1024  # a full activity with chart streams stays far below this
+SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+    ("grpc.max_send_message_length", MAX_SEND_BYTES),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
+
+REQUESTS = Counter("fitcoach_grpc_requests_total", "gRPC requests served", ["method", "code"])
+LATENCY = Histogram("fitcoach_grpc_request_seconds", "gRPC request latency", ["method"])
+
+
+@dataclass
+class GrpcService:
+    """One gRPC service to serve: its full name, the generated add-function and the servicer."""
+
+    name: str
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    service_names: tuple[str, ...]
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        """Report NOT_SERVING (so balancers drain us), then let in-flight calls finish within `grace`."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+def _bearer(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str) and value.lower().startswith("bearer "):
+            return value[7:].strip()
+    return None
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    """Authentication, domain-error → status mapping and request metrics, for every RPC, in one place."""
+
+    def __init__(self, verifier: TokenVerifier | None, public_services: Sequence[str]) -> None:
+        self.verifier = verifier
+        self.public = tuple(public_services) + ALWAYS_PUBLIC
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method = details.method
+        if handler is None or method.lstrip("/").split("/")[0] in self.public:
+            return handler
+        needs_auth = self.verifier is not None
+
+        async def enter(context: grpc.aio.ServicerContext) -> None:
+            if not needs_auth:
+                return
+            token = _bearer(context.invocation_metadata())
+            if token is None:
+                raise Unauthenticated("missing bearer token")
+            assert self.verifier is not None
+            set_principal(await self.verifier.verify(token))
+
+        async def fail(context: grpc.aio.ServicerContext, exc: BaseException) -> None:
+            if isinstance(exc, DomainError):
+                REQUESTS.labels(method, exc.code.name).inc()
+                await context.abort(exc.code, exc.message)
+            REQUESTS.labels(method, "INTERNAL").inc()
+            log.error("unhandled error in %s", method, exc_info=exc)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+        if handler.unary_unary is not None:
+            behavior = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                started = time.perf_counter()
+                try:
+                    await enter(context)
+                    response = await behavior(request, context)
+                except grpc.aio.AbortError:
+                    raise
+                except Exception as exc:
+                    await fail(context, exc)
+                    raise  # unreachable: abort raises
+                finally:
+                    LATENCY.labels(method).observe(time.perf_counter() - started)
+                REQUESTS.labels(method, "OK").inc()
+                return response
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.unary_stream is not None:
+            stream_behavior = handler.unary_stream
+
+            async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                try:
+                    await enter(context)
+                    async for item in stream_behavior(request, context):
+                        yield item
+                except grpc.aio.AbortError:
+                    raise
+                except Exception as exc:
+                    await fail(context, exc)
+                    raise
+                REQUESTS.labels(method, "OK").inc()
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler  # client/bidi streaming: not used by FitCoach
+
+
+async def start_server(
+    listen: str,
+    services: Sequence[GrpcService],
+    *,
+    verifier: TokenVerifier | None,
+    public_services: Sequence[str] = (),
+    reflect_services: Sequence[str] | None = None,
+    max_concurrent_rpcs: int | None = 1000,
+) -> RunningServer:
+    """Build, bind and start a server; port 0 in `listen` picks a free port (read it from `.port`)."""
+    server = grpc.aio.server(
+        interceptors=[ServiceInterceptor(verifier, public_services)],
+        options=SERVER_OPTIONS,
+        maximum_concurrent_rpcs=max_concurrent_rpcs,
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = tuple(s.name for s in services)
+    for service in services:
+        service.add_to_server(service.servicer, server)
+    reflection.enable_server_reflection(
+        (
+            *(reflect_services if reflect_services is not None else names),
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise OSError(f"cannot bind gRPC server to {listen}")
+    await server.start()
+    for name in ("", *names):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server=server, port=port, health=health_servicer, service_names=names)
+
+
+async def run_service(
+    name: str,
+    settings: ServerSettings,
+    build: Callable[[AsyncExitStack], Awaitable[RunningServer]],
+) -> None:
+    """Run a service until SIGTERM/SIGINT: the body of every service's main()."""
+    configure_logging(name, settings.log_level, settings.log_format)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if settings.metrics_listen:
+        host, _, port = settings.metrics_listen.rpartition(":")
+        start_http_server(int(port), addr=host or "0.0.0.0")
+    async with AsyncExitStack() as resources:
+        running = await build(resources)
+        log.info(
+            "%s serving", name, extra={"fields": {"port": running.port, "services": running.service_names}}
+        )
+        await stop.wait()
+        log.info("%s stopping", name, extra={"fields": {"grace_s": settings.shutdown_grace_s}})
+        await running.stop(settings.shutdown_grace_s)
+    log.info("%s stopped", name)
+
+
+def main_entry(coro_factory: Callable[[], Awaitable[None]]) -> None:
+    """Console-script entry: run the service; a configuration error exits 2 with a readable message."""
+    try:
+        asyncio.run(coro_factory())  # type: ignore[arg-type]
+    except SettingsError as exc:
+        print(f"fitcoach: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        pass  # SIGINT before the handlers were installed: nothing to clean up yet

@@ -1,0 +1,185 @@
+"""Settings read from the environment once, at start, and validated all at once.
+
+A service declares a frozen dataclass whose fields are `env_field(...)`s or nested settings dataclasses and
+calls `load_settings(MySettings)`. Every missing or malformed variable is reported in one SettingsError, so an
+operator fixes the whole configuration in one go instead of one variable per restart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_ENV_KEY = "fitcoach_env"
+_SECRET_KEY = "fitcoach_secret"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(Exception):
+    """The environment does not describe a valid configuration."""
+
+
+def env_field(name: str, default: Any = dataclasses.MISSING, *, secret: bool = False) -> Any:
+    """A dataclass field read from the environment variable `name` (required when it has no default)."""
+    return dataclasses.field(default=default, metadata={_ENV_KEY: name, _SECRET_KEY: secret})
+
+
+def _convert(raw: str, kind: Any) -> Any:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(kind) if a is not type(None)]
+        return None if raw == "" else _convert(raw, inner[0])
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ValueError(f"expected a boolean, got {raw!r}")
+    if kind is int:
+        return int(raw)
+    if kind is float:
+        return float(raw)
+    if typing.get_origin(kind) is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def _load(cls: type[T], env: Mapping[str, str], problems: list[str]) -> T | None:
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        kind = hints[field.name]
+        name = field.metadata.get(_ENV_KEY)
+        if name is None:
+            if dataclasses.is_dataclass(kind):
+                values[field.name] = _load(kind, env, problems)  # type: ignore[arg-type]
+            continue
+        raw = env.get(name)
+        if raw is None or (raw == "" and field.default is not dataclasses.MISSING):
+            if field.default is dataclasses.MISSING:
+                problems.append(f"{name} is required")
+            continue
+        try:
+            values[field.name] = _convert(raw, kind)
+        except ValueError as exc:
+            shown = "<secret>" if field.metadata.get(_SECRET_KEY) else repr(raw)
+            problems.append(f"{name}={shown}: {exc}")
+    if problems:
+        return None
+    try:
+        return cls(**values)
+    except ValueError as exc:  # __post_init__ validation
+        problems.append(str(exc))
+        return None
+
+
+def load_settings(cls: type[T], env: Mapping[str, str] | None = None) -> T:
+    """Build `cls` from the environment (or `env`), raising SettingsError that lists every problem."""
+    problems: list[str] = []
+    settings = _load(cls, os.environ if env is None else env, problems)
+    if problems or settings is None:
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems))
+    return settings
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How a service serves gRPC, metrics and logs."""
+
+    grpc_listen: str = env_field("GRPC_LISTEN", "0.0.0.0:50051")
+    metrics_listen: str = env_field("METRICS_LISTEN", "")
+    log_level: str = env_field("LOG_LEVEL", "INFO")
+    log_format: str = env_field("LOG_FORMAT", "json")
+    shutdown_grace_s: float = env_field("SHUTDOWN_GRACE_S", 10.0)
+    max_concurrent_rpcs: int = env_field("GRPC_MAX_CONCURRENT_RPCS", 1000)
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("json", "console"):
+            raise ValueError(f"LOG_FORMAT must be json or console, got {self.log_format!r}")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """PostgreSQL. Behind Supabase's transaction pooler set DATABASE_STATEMENT_CACHE_SIZE=0."""
+
+    url: str = env_field("DATABASE_URL", secret=True)
+    statement_cache_size: int = env_field("DATABASE_STATEMENT_CACHE_SIZE", 100)
+    pool_max_size: int = env_field("DATABASE_POOL_MAX_SIZE", 10)
+
+
+@dataclass(frozen=True)
+class NatsSettings:
+    """NATS with JetStream; `url` may list several servers separated by commas."""
+
+    url: str = env_field("NATS_URL")
+    stream: str = env_field("NATS_STREAM", "FITCOACH_UPLOADS")
+
+    @property
+    def servers(self) -> list[str]:
+        return [part.strip() for part in self.url.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Object storage: Cloudflare R2 in production, any S3 API (SeaweedFS locally) otherwise."""
+
+    access_key: str = env_field("R2_ACCESS_KEY", secret=True)
+    secret_key: str = env_field("R2_SECRET_KEY", secret=True)
+    bucket: str = env_field("R2_BUCKET_NAME")
+    account_id: str = env_field("R2_ACCOUNT_ID", "")
+    endpoint_url: str = env_field("S3_ENDPOINT_URL", "")
+    public_endpoint_url: str = env_field("S3_PUBLIC_ENDPOINT_URL", "")
+    public_url: str = env_field("R2_PUBLIC_URL", "")
+    region: str = env_field("S3_REGION", "")
+
+    def __post_init__(self) -> None:
+        if not self.endpoint_url and not self.account_id:
+            raise ValueError("set S3_ENDPOINT_URL (any S3 API) or R2_ACCOUNT_ID (Cloudflare R2)")
+
+    @property
+    def effective_endpoint(self) -> str:
+        return self.endpoint_url or f"https://{self.account_id}.r2.cloudflarestorage.com"
+
+    @property
+    def effective_public_endpoint(self) -> str:
+        return self.public_endpoint_url or self.effective_endpoint
+
+    @property
+    def effective_region(self) -> str:
+        # R2 signs with region "auto"; every other S3 API accepts us-east-1.
+        return self.region or ("auto" if self.account_id and not self.endpoint_url else "us-east-1")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Supabase Auth: JWKS (ES256/RS256), the legacy HS256 secret, or a local dev secret."""
+
+    mode: str = env_field("AUTH_MODE", "jwks")
+    supabase_url: str = env_field("SUPABASE_URL", "")
+    jwt_secret: str = env_field("SUPABASE_JWT_SECRET", "", secret=True)
+    audience: str = env_field("AUTH_AUDIENCE", "authenticated")
+    jwks_cooldown_s: float = env_field("AUTH_JWKS_COOLDOWN_S", 30.0)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("jwks", "hs256", "dev"):
+            raise ValueError(f"AUTH_MODE must be jwks, hs256 or dev, got {self.mode!r}")
+        if not self.supabase_url:
+            raise ValueError("SUPABASE_URL is required (it defines the token issuer)")
+        if self.mode in ("hs256", "dev") and len(self.jwt_secret) < 32:
+            raise ValueError(f"AUTH_MODE={self.mode} needs SUPABASE_JWT_SECRET of at least 32 characters")
+
+    @property
+    def issuer(self) -> str:
+        return self.supabase_url.rstrip("/") + "/auth/v1"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.issuer + "/.well-known/jwks.json"
