@@ -95,16 +95,34 @@ class JwksCache:
         try:
             response = await client.get(self.url)
             response.raise_for_status()
-            keys: dict[str, PyJWK] = {}
-            for entry in response.json().get("keys", []):
-                if entry.get("alg") in ASYMMETRIC_ALGORITHMS and entry.get("kid"):
-                    keys[entry["kid"]] = PyJWK(entry)
-            self._keys = keys  # rotation: keys removed upstream stop verifying
-        except (httpx.HTTPError, ValueError, jwt.PyJWTError):
-            pass  # keep the old keys; the cooldown limits retries
+            document = response.json()
+        except (httpx.HTTPError, ValueError):
+            return  # keep the old keys; the cooldown limits retries
         finally:
             if self._client is None:
                 await client.aclose()
+        entries = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            return  # not a JWKS: keep the old keys
+        self._keys = {  # rotation: keys removed upstream stop verifying
+            entry["kid"]: key for entry in entries if (key := _signing_key(entry)) is not None
+        }
+
+
+def _signing_key(entry: Any) -> PyJWK | None:
+    """An asymmetric signature key from one JWKS entry, or None: one odd entry must not void the others."""
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("kid"), str)
+        or entry.get("use", "sig") != "sig"
+    ):
+        return None
+    try:
+        key = PyJWK(entry)  # infers alg from kty/crv when the entry has none
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return None
+    # Symmetric ("oct") keys in a JWKS would let anyone holding the public document mint HS256 tokens.
+    return key if key.algorithm_name in ASYMMETRIC_ALGORITHMS else None
 
 
 class TokenVerifier:
@@ -135,6 +153,9 @@ class TokenVerifier:
             jwk = await self.jwks.get(str(header.get("kid", "")))
             if jwk is None:
                 raise Unauthenticated("token signed by an unknown key")
+            if jwk.algorithm_name != alg:
+                # An ES256 header naming an RSA key (or the reverse) would make PyJWT raise TypeError.
+                raise Unauthenticated(f"token algorithm {alg!r} does not match its key")
             key: Any = jwk.key
             algorithms = [alg]
         else:

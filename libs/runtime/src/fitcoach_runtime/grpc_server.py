@@ -40,6 +40,9 @@ SERVER_OPTIONS = [
     ("grpc.keepalive_timeout_ms", 20_000),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
+    # gRPC sets SO_REUSEPORT by default: a second process on the same port would silently share the
+    # traffic (a stale replica, two `make run`s). A taken port must be a start-up error instead.
+    ("grpc.so_reuseport", 0),
 ]
 ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
 
@@ -81,7 +84,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, verifier: TokenVerifier | None, public_services: Sequence[str]) -> None:
         self.verifier = verifier
-        self.public = tuple(public_services) + ALWAYS_PUBLIC
+        self.public = tuple(public_services)
 
     async def intercept_service(
         self,
@@ -90,9 +93,12 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(details)
         method = details.method
-        if handler is None or method.lstrip("/").split("/")[0] in self.public:
+        service = method.lstrip("/").split("/")[0]
+        if handler is None or service in ALWAYS_PUBLIC:
             return handler
-        needs_auth = self.verifier is not None
+        # Public services skip authentication only: their domain errors still need mapping, and their
+        # unexpected errors must still answer "internal error" rather than grpc's "Unexpected <exc>: <msg>".
+        needs_auth = self.verifier is not None and service not in self.public
 
         async def enter(context: grpc.aio.ServicerContext) -> None:
             if not needs_auth:
@@ -138,8 +144,12 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 try:
                     await enter(context)
-                    async for item in stream_behavior(request, context):
-                        yield item
+                    result = stream_behavior(request, context)
+                    if hasattr(result, "__aiter__"):
+                        async for item in result:
+                            yield item
+                    else:  # a servicer that sends with `await context.write(...)` and returns nothing
+                        await result
                 except grpc.aio.AbortError:
                     raise
                 except Exception as exc:

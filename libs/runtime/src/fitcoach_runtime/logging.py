@@ -51,8 +51,10 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "msg": record.getMessage(),
-            **_fields(record),
         }
+        # setdefault: a context field can never overwrite (spoof) the level, time or message.
+        for key, value in _fields(record).items():
+            line.setdefault(key, value)
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)

@@ -8,19 +8,22 @@ operator fixes the whole configuration in one go instead of one variable per res
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 T = TypeVar("T")
 
 _ENV_KEY = "fitcoach_env"
 _SECRET_KEY = "fitcoach_secret"
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(Exception):
@@ -29,24 +32,39 @@ class SettingsError(Exception):
 
 def env_field(name: str, default: Any = dataclasses.MISSING, *, secret: bool = False) -> Any:
     """A dataclass field read from the environment variable `name` (required when it has no default)."""
-    return dataclasses.field(default=default, metadata={_ENV_KEY: name, _SECRET_KEY: secret})
+    # repr=False keeps secrets out of logs and tracebacks that print the settings object.
+    return dataclasses.field(default=default, repr=not secret, metadata={_ENV_KEY: name, _SECRET_KEY: secret})
+
+
+def _is_optional(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
 
 
 def _convert(raw: str, kind: Any) -> Any:
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+    # Error messages never contain `raw`: the caller decides whether the value may be shown (secrets not).
+    if _is_optional(kind):
         inner = [a for a in typing.get_args(kind) if a is not type(None)]
-        return None if raw == "" else _convert(raw, inner[0])
+        return None if raw.strip() == "" else _convert(raw, inner[0])
     if kind is bool:
         value = raw.strip().lower()
         if value in _TRUE:
             return True
         if value in _FALSE:
             return False
-        raise ValueError(f"expected a boolean, got {raw!r}")
+        raise ValueError("expected a boolean (true/false, 1/0, yes/no, on/off)")
     if kind is int:
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("expected an integer") from None
     if kind is float:
-        return float(raw)
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("expected a number") from None
+        if not math.isfinite(number):
+            raise ValueError("expected a finite number")
+        return number
     if typing.get_origin(kind) is tuple:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
@@ -55,24 +73,33 @@ def _convert(raw: str, kind: Any) -> Any:
 def _load(cls: type[T], env: Mapping[str, str], problems: list[str]) -> T | None:
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
+    # Problems of this group only: a broken sibling group must not hide this group's own validation.
+    mine: list[str] = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         kind = hints[field.name]
         name = field.metadata.get(_ENV_KEY)
         if name is None:
             if dataclasses.is_dataclass(kind):
-                values[field.name] = _load(kind, env, problems)  # type: ignore[arg-type]
+                nested = _load(kind, env, mine)  # type: ignore[arg-type]
+                if nested is not None:
+                    values[field.name] = nested
             continue
         raw = env.get(name)
-        if raw is None or (raw == "" and field.default is not dataclasses.MISSING):
-            if field.default is dataclasses.MISSING:
-                problems.append(f"{name} is required")
+        blank = raw is None or raw.strip() == ""
+        if blank and field.default is not dataclasses.MISSING:
             continue
+        if blank and not (raw is not None and _is_optional(kind)):
+            # Set-but-empty counts as missing: compose's ${VAR} expands an unset variable to "".
+            mine.append(f"{name} is required")
+            continue
+        assert raw is not None
         try:
             values[field.name] = _convert(raw, kind)
         except ValueError as exc:
             shown = "<secret>" if field.metadata.get(_SECRET_KEY) else repr(raw)
-            problems.append(f"{name}={shown}: {exc}")
-    if problems:
+            mine.append(f"{name}={shown}: {exc}")
+    problems.extend(mine)
+    if mine:
         return None
     try:
         return cls(**values)
@@ -104,6 +131,10 @@ class ServerSettings:
     def __post_init__(self) -> None:
         if self.log_format not in ("json", "console"):
             raise ValueError(f"LOG_FORMAT must be json or console, got {self.log_format!r}")
+        if self.log_level.upper() not in _LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+        if self.shutdown_grace_s < 0:
+            raise ValueError(f"SHUTDOWN_GRACE_S must be >= 0, got {self.shutdown_grace_s}")
 
 
 @dataclass(frozen=True)
@@ -154,8 +185,11 @@ class StorageSettings:
 
     @property
     def effective_region(self) -> str:
-        # R2 signs with region "auto"; every other S3 API accepts us-east-1.
-        return self.region or ("auto" if self.account_id and not self.endpoint_url else "us-east-1")
+        # R2 signs with region "auto" (also when its endpoint is given explicitly); other S3 APIs accept us-east-1.
+        if self.region:
+            return self.region
+        host = urlsplit(self.effective_endpoint).hostname or ""
+        return "auto" if host.endswith(".r2.cloudflarestorage.com") else "us-east-1"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Migrations whose second script fails."""

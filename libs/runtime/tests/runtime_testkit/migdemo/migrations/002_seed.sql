@@ -1,0 +1,1 @@
+INSERT INTO events (note) VALUES ('seeded');

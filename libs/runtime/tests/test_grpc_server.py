@@ -1,0 +1,278 @@
+"""The shared gRPC server: health, reflection, auth on every non-public RPC, error mapping, limits, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from fitcoach.activity.v1 import activity_service_pb2 as activity_pb2
+from fitcoach.activity.v1 import activity_service_pb2_grpc as activity_grpc
+from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb2
+from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
+from fitcoach_runtime.auth import TokenVerifier, current_principal, mint_dev_token
+from fitcoach_runtime.errors import NotFound
+from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_server import MAX_RECEIVE_BYTES, GrpcService, RunningServer, start_server
+from fitcoach_runtime.settings import AuthSettings
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from prometheus_client import REGISTRY
+
+SUPABASE = "https://abcd.supabase.co"
+SECRET = "grpc-test-secret-" + "z" * 32
+AUTH = AuthSettings(mode="hs256", supabase_url=SUPABASE, jwt_secret=SECRET)
+ADVISOR = advisor_pb2.DESCRIPTOR.services_by_name["AdvisorService"].full_name
+ACTIVITY = activity_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class Advisor(advisor_grpc.AdvisorServiceServicer):
+    """Behaves according to `language`, so one servicer covers every path of the interceptor."""
+
+    def __init__(self) -> None:
+        self.slow_started = asyncio.Event()
+
+    async def GenerateAdvice(
+        self, request: advisor_pb2.GenerateAdviceRequest, context: grpc.aio.ServicerContext
+    ) -> advisor_pb2.GenerateAdviceResponse:
+        match request.language:
+            case "notfound":
+                raise NotFound("activity 42 not found")
+            case "boom":
+                raise RuntimeError("password=hunter2 leaked in a stack trace")
+            case "abort":
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, "servicer said no")
+            case "slow":
+                self.slow_started.set()
+                await asyncio.sleep(0.5)
+            case "whoami":
+                principal = current_principal()
+                return advisor_pb2.GenerateAdviceResponse(
+                    advice=advisor_pb2.Advice(summary=f"{principal.user_id}/{principal.role}")
+                )
+        return advisor_pb2.GenerateAdviceResponse(advice=advisor_pb2.Advice(summary="ok"))
+
+
+class Activities(activity_grpc.ActivityServiceServicer):
+    async def WatchActivity(  # type: ignore[override]
+        self, request: activity_pb2.WatchActivityRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[activity_pb2.WatchActivityResponse]:
+        if request.activity_id == "notfound":
+            raise NotFound("no such activity")
+        yield activity_pb2.WatchActivityResponse(activity_id=current_principal().user_id, status=1)
+        if request.activity_id == "boom":
+            raise RuntimeError("secret detail")
+        yield activity_pb2.WatchActivityResponse(activity_id=request.activity_id, status=2)
+
+
+class WritingActivities(activity_grpc.ActivityServiceServicer):
+    """A streaming servicer in the other style grpc.aio allows: `await context.write()` and return None."""
+
+    async def WatchActivity(  # type: ignore[override]
+        self, request: activity_pb2.WatchActivityRequest, context: grpc.aio.ServicerContext
+    ) -> None:
+        for status in (1, 2, 3):
+            await context.write(
+                activity_pb2.WatchActivityResponse(activity_id=request.activity_id, status=status)
+            )
+
+
+def services(advisor: Advisor | None = None, activities: object | None = None) -> list[GrpcService]:
+    return [
+        GrpcService(ADVISOR, advisor_grpc.add_AdvisorServiceServicer_to_server, advisor or Advisor()),
+        GrpcService(
+            ACTIVITY, activity_grpc.add_ActivityServiceServicer_to_server, activities or Activities()
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+async def server() -> AsyncIterator[RunningServer]:
+    running = await start_server("127.0.0.1:0", services(), verifier=TokenVerifier.from_settings(AUTH))
+    yield running
+    await running.stop(0)
+
+
+@pytest.fixture(scope="module")
+async def channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
+    async with insecure_channel(f"127.0.0.1:{server.port}") as chan:
+        yield chan
+
+
+def token(user_id: str | None = None) -> tuple[tuple[str, str], ...]:
+    return bearer(mint_dev_token(SECRET, issuer=AUTH.issuer, user_id=user_id))
+
+
+async def advise(channel: grpc.aio.Channel, language: str, **kwargs: object) -> advisor_pb2.Advice:
+    stub = advisor_grpc.AdvisorServiceStub(channel)
+    response = await stub.GenerateAdvice(advisor_pb2.GenerateAdviceRequest(language=language), **kwargs)
+    return response.advice
+
+
+async def status_of(call: object) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call  # type: ignore[misc]
+    return caught.value
+
+
+async def test_health_serving_for_server_and_each_service(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    for name in ("", ADVISOR, ACTIVITY):
+        reply = await health.Check(health_pb2.HealthCheckRequest(service=name))  # no token: public
+        assert reply.status == SERVING
+    err = await status_of(health.Check(health_pb2.HealthCheckRequest(service="nope.Service")))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_reflection_lists_services_without_a_token(server: RunningServer) -> None:
+    def list_services() -> tuple[list[str], str]:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as chan:
+            database = ProtoReflectionDescriptorDatabase(chan)
+            names = list(database.get_services())
+            method = database.FindFileContainingSymbol(ADVISOR).name
+            return names, method
+
+    names, file_name = await asyncio.to_thread(list_services)
+    assert {ADVISOR, ACTIVITY, "grpc.health.v1.Health"} <= set(names)
+    assert file_name == "fitcoach/advisor/v1/advisor_service.proto"
+
+
+async def test_principal_reaches_the_servicer(channel: grpc.aio.Channel) -> None:
+    user = str(uuid.uuid4())
+    advice = await advise(channel, "whoami", metadata=token(user))
+    assert advice.summary == f"{user}/authenticated"
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        (),
+        (("authorization", "Basic dXNlcjpwYXNz"),),
+        (("authorization", "Bearer not-a-jwt"),),
+        bearer(mint_dev_token("w" * 40, issuer=AUTH.issuer)),
+        bearer(mint_dev_token(SECRET, issuer=AUTH.issuer, role="service_role")),
+    ],
+    ids=["none", "basic", "garbage", "wrong-secret", "service-role"],
+)
+async def test_unary_and_stream_require_a_valid_token(
+    channel: grpc.aio.Channel, metadata: tuple[tuple[str, str], ...]
+) -> None:
+    err = await status_of(advise(channel, "whoami", metadata=metadata))
+    assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+    stream = activity_grpc.ActivityServiceStub(channel).WatchActivity(
+        activity_pb2.WatchActivityRequest(activity_id="a1"), metadata=metadata
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for _ in stream:
+            pytest.fail("an unauthenticated stream yielded a message")
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_stream_with_token_yields_and_sees_principal(channel: grpc.aio.Channel) -> None:
+    user = str(uuid.uuid4())
+    stub = activity_grpc.ActivityServiceStub(channel)
+    call = stub.WatchActivity(activity_pb2.WatchActivityRequest(activity_id="a1"), metadata=token(user))
+    got = [(m.activity_id, m.status) async for m in call]
+    assert got == [(user, 1), ("a1", 2)]
+
+
+async def test_domain_error_maps_to_its_status(channel: grpc.aio.Channel) -> None:
+    before = REGISTRY.get_sample_value(
+        "fitcoach_grpc_requests_total", {"method": f"/{ADVISOR}/GenerateAdvice", "code": "NOT_FOUND"}
+    )
+    err = await status_of(advise(channel, "notfound", metadata=token()))
+    assert (err.code(), err.details()) == (grpc.StatusCode.NOT_FOUND, "activity 42 not found")
+    after = REGISTRY.get_sample_value(
+        "fitcoach_grpc_requests_total", {"method": f"/{ADVISOR}/GenerateAdvice", "code": "NOT_FOUND"}
+    )
+    assert (after or 0) - (before or 0) == 1
+
+
+async def test_unexpected_error_is_internal_and_says_nothing_private(
+    channel: grpc.aio.Channel, caplog: pytest.LogCaptureFixture
+) -> None:
+    err = await status_of(advise(channel, "boom", metadata=token()))
+    assert (err.code(), err.details()) == (grpc.StatusCode.INTERNAL, "internal error")
+    assert "hunter2" not in str(err)
+    # ...but the operator gets the whole story in the log.
+    assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_servicer_abort_passes_through_unchanged(channel: grpc.aio.Channel) -> None:
+    err = await status_of(advise(channel, "abort", metadata=token()))
+    assert (err.code(), err.details()) == (grpc.StatusCode.PERMISSION_DENIED, "servicer said no")
+
+
+async def test_stream_errors_are_mapped_too(channel: grpc.aio.Channel) -> None:
+    stub = activity_grpc.ActivityServiceStub(channel)
+    call = stub.WatchActivity(activity_pb2.WatchActivityRequest(activity_id="notfound"), metadata=token())
+    err = await status_of(call.read())
+    assert (err.code(), err.details()) == (grpc.StatusCode.NOT_FOUND, "no such activity")
+    call = stub.WatchActivity(activity_pb2.WatchActivityRequest(activity_id="boom"), metadata=token())
+    assert (await call.read()).status == 1
+    err = await status_of(call.read())
+    assert (err.code(), err.details()) == (grpc.StatusCode.INTERNAL, "internal error")
+
+
+async def test_oversized_request_is_resource_exhausted(channel: grpc.aio.Channel) -> None:
+    err = await status_of(advise(channel, "x" * (MAX_RECEIVE_BYTES + 1), metadata=token()))
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert (await advise(channel, "x" * 1000, metadata=token())).summary == "ok"  # still serving
+
+
+async def test_public_services_and_write_style_streams() -> None:
+    running = await start_server(
+        "127.0.0.1:0",
+        services(activities=WritingActivities()),
+        verifier=TokenVerifier.from_settings(AUTH),
+        public_services=[ADVISOR],
+    )
+    try:
+        async with insecure_channel(f"127.0.0.1:{running.port}") as chan:
+            assert (await advise(chan, "ok")).summary == "ok"  # public: no token needed
+            # A public RPC has no principal: asking for one is UNAUTHENTICATED, not a crash.
+            err = await status_of(advise(chan, "whoami"))
+            assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+            # Public means unauthenticated, not unmapped: errors still answer without private details.
+            err = await status_of(advise(chan, "boom"))
+            assert (err.code(), err.details()) == (grpc.StatusCode.INTERNAL, "internal error")
+            err = await status_of(advise(chan, "notfound"))
+            assert (err.code(), err.details()) == (grpc.StatusCode.NOT_FOUND, "activity 42 not found")
+            stub = activity_grpc.ActivityServiceStub(chan)
+            err = await status_of(
+                stub.WatchActivity(activity_pb2.WatchActivityRequest(activity_id="w")).read()
+            )
+            assert err.code() == grpc.StatusCode.UNAUTHENTICATED  # ActivityService is still protected
+            call = stub.WatchActivity(activity_pb2.WatchActivityRequest(activity_id="w"), metadata=token())
+            assert [m.status async for m in call] == [1, 2, 3]  # context.write() style passes the interceptor
+    finally:
+        await running.stop(0)
+
+
+async def test_graceful_stop_reports_not_serving_and_finishes_in_flight_calls() -> None:
+    advisor = Advisor()
+    running = await start_server("127.0.0.1:0", services(advisor), verifier=None)
+    async with insecure_channel(f"127.0.0.1:{running.port}") as chan:
+        watch = health_pb2_grpc.HealthStub(chan).Watch(health_pb2.HealthCheckRequest(service=ADVISOR))
+        assert (await watch.read()).status == SERVING
+        slow = asyncio.create_task(advise(chan, "slow"))
+        await asyncio.wait_for(advisor.slow_started.wait(), 5)
+        started = time.monotonic()
+        stopping = asyncio.create_task(running.stop(grace=5.0))
+        assert (await asyncio.wait_for(watch.read(), 5)).status == NOT_SERVING
+        watch.cancel()  # a watcher would otherwise hold the server for the whole grace period
+        assert (await slow).summary == "ok"  # the in-flight call completed, not cancelled
+        await asyncio.wait_for(stopping, 5)
+        assert time.monotonic() - started < 4.0
+        err = await status_of(advise(chan, "ok", timeout=2))
+        assert err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+async def test_bind_failure_is_an_error(server: RunningServer) -> None:
+    with pytest.raises((OSError, RuntimeError), match="bind"):
+        await start_server(f"127.0.0.1:{server.port}", services(), verifier=None)

@@ -1,0 +1,254 @@
+"""What the advisor works with: the numbers of one request and the advice it answers with.
+
+Requests hold numbers only. The few strings a caller can send (language, sport, sub-sport, day dates) are
+reduced here to closed sets or parsed values, so nothing a user typed — a file name, a device string, an
+injected instruction — can travel further into a prompt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fitcoach_runtime.errors import InvalidArgument
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+LANGUAGES = ("en", "ko")
+DEFAULT_LANGUAGE = "en"
+
+# FIT profile names the coaches understand; anything else becomes "generic".
+SPORTS = frozenset(
+    {
+        "generic", "running", "cycling", "swimming", "walking", "hiking", "training", "fitness_equipment",
+        "rowing", "cross_country_skiing", "e_biking", "mountaineering", "multisport", "triathlon",
+        "transition", "paddling", "stand_up_paddleboarding", "kayaking", "alpine_skiing", "snowboarding",
+        "inline_skating", "ice_skating", "floor_climbing", "rock_climbing", "tennis", "soccer", "basketball",
+    }
+)  # fmt: skip
+SUB_SPORTS = frozenset(
+    {
+        "generic", "treadmill", "street", "trail", "track", "road", "mountain", "downhill", "cyclocross",
+        "track_cycling", "indoor_cycling", "spin", "recumbent", "virtual_activity", "gravel_cycling",
+        "e_bike_fitness", "e_bike_mountain", "bmx", "hand_cycling", "indoor_running", "ultra",
+        "lap_swimming", "open_water", "indoor_rowing", "indoor_walking", "casual_walking", "speed_walking",
+        "strength_training", "cardio_training", "hiit", "yoga", "pilates", "elliptical", "stair_climbing",
+        "indoor_skiing", "skate_skiing", "backcountry", "obstacle",
+    }
+)  # fmt: skip
+
+# Version of the canonical form hashed into `input_hash`; bump it when the layout below changes.
+_HASH_LAYOUT = 1
+
+
+class SportFamily(enum.Enum):
+    """How the coaches group sports: their rules and units differ per family."""
+
+    RUN = "run"
+    RIDE = "ride"
+    SWIM = "swim"
+    OTHER = "other"
+
+
+_FAMILIES = {
+    "running": SportFamily.RUN,
+    "walking": SportFamily.RUN,
+    "hiking": SportFamily.RUN,
+    "cycling": SportFamily.RIDE,
+    "e_biking": SportFamily.RIDE,
+    "swimming": SportFamily.SWIM,
+}
+
+
+def normalize_language(value: str) -> str:
+    """The advice language: "en" or "ko"; regional tags like "ko-KR" count, anything else is English."""
+    primary = value.strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def normalize_sport(value: str) -> str:
+    name = value.strip().lower()
+    return name if name in SPORTS else "generic"
+
+
+def normalize_sub_sport(value: str) -> str:
+    name = value.strip().lower()
+    return name if name in SUB_SPORTS else "generic"
+
+
+def _finite(name: str, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise InvalidArgument(f"{name} must be a finite number")
+    return value
+
+
+@dataclass(frozen=True)
+class Workout:
+    """One activity's numbers; None where the device did not record a value."""
+
+    sport: str = "generic"
+    sub_sport: str = "generic"
+    start_time: dt.datetime | None = None
+    distance_m: float | None = None
+    timer_time_s: float | None = None
+    moving_time_s: float | None = None
+    avg_speed_mps: float | None = None
+    avg_hr_bpm: float | None = None
+    max_hr_bpm: float | None = None
+    ascent_m: float | None = None
+    avg_power_w: float | None = None
+    normalized_power_w: float | None = None
+    training_load: float | None = None
+    decoupling_pct: float | None = None
+    intensity_factor: float | None = None
+    hr_zone_seconds: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Normalise here so no code path can build a Workout that carries caller text.
+        object.__setattr__(self, "sport", normalize_sport(self.sport))
+        object.__setattr__(self, "sub_sport", normalize_sub_sport(self.sub_sport))
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float):
+                _finite(field.name, value)
+        for seconds in self.hr_zone_seconds:
+            if not math.isfinite(seconds) or seconds < 0:
+                raise InvalidArgument("hr_zone_seconds must be finite and not negative")
+        if len(self.hr_zone_seconds) > 10:
+            raise InvalidArgument("hr_zone_seconds holds at most 10 zones")
+
+    @property
+    def family(self) -> SportFamily:
+        return _FAMILIES.get(self.sport, SportFamily.OTHER)
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.moving_time_s or self.timer_time_s
+
+
+@dataclass(frozen=True)
+class FitnessDay:
+    """One day of training-load history (CTL = fitness, ATL = fatigue, TSB = form)."""
+
+    date: dt.date
+    load: float
+    ctl: float
+    atl: float
+    tsb: float
+
+    def __post_init__(self) -> None:
+        for name in ("load", "ctl", "atl", "tsb"):
+            _finite(name, getattr(self, name))
+
+    @staticmethod
+    def parse_date(value: str) -> dt.date:
+        """Accept exactly "YYYY-MM-DD": the date string is caller text and must not pass through as text."""
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidArgument("recent_days[].date must be YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Athlete:
+    max_hr_bpm: float | None = None
+    rest_hr_bpm: float | None = None
+    threshold_hr_bpm: float | None = None
+    ftp_w: float | None = None
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            _finite(field.name, getattr(self, field.name))
+
+
+MAX_RECENT_DAYS = 400
+
+
+@dataclass(frozen=True)
+class AdviceRequest:
+    workout: Workout
+    recent_days: tuple[FitnessDay, ...] = ()
+    athlete: Athlete = Athlete()
+    language: str = DEFAULT_LANGUAGE
+    offline_only: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "language", normalize_language(self.language))
+        if len(self.recent_days) > MAX_RECENT_DAYS:
+            raise InvalidArgument(f"recent_days holds at most {MAX_RECENT_DAYS} days")
+        dates = [day.date for day in self.recent_days]
+        if dates != sorted(dates):
+            raise InvalidArgument("recent_days must be ordered oldest first")
+
+    @property
+    def today(self) -> FitnessDay | None:
+        return self.recent_days[-1] if self.recent_days else None
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Absent numbers are left out, so "unknown" and 0.0 hash differently.
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None and f.name != "offline_only"
+        }
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # 3 and 3.0 are the same number
+    return value
+
+
+def input_hash(request: AdviceRequest) -> str:
+    """SHA-256 of the canonical JSON of the request's numbers and language.
+
+    `offline_only` is left out: it picks a coach, it is not an input of the advice.
+    """
+    body = {"layout": _HASH_LAYOUT, **_canonical(request)}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class AdviceText(BaseModel):
+    """The advice itself — the structure both coaches produce and Gemini's response schema."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    summary: str = Field(min_length=1, max_length=1200, description="Two or three sentences on the workout.")
+    went_well: list[_Item] = Field(min_length=1, max_length=4, description="What went well, short items.")
+    to_improve: list[_Item] = Field(min_length=1, max_length=4, description="What to improve, short items.")
+    next_session: str = Field(
+        min_length=1, max_length=600, description="One concrete suggestion for the next session."
+    )
+
+
+class Engine(enum.Enum):
+    GEMINI = "gemini"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class Advice:
+    text: AdviceText
+    language: str
+    engine: Engine
+    model: str
+    prompt_version: str
+    input_hash: str
+    created_at: dt.datetime
+    fallback_reason: str = ""

@@ -1,0 +1,85 @@
+"""AdvisorService over gRPC: proto messages in and out, the use case in `service`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+from fitcoach.advisor.v1 import advisor_service_pb2 as pb
+from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
+from fitcoach_runtime.errors import InvalidArgument
+from google.protobuf import timestamp_pb2
+
+from .domain import Advice, AdviceRequest, Athlete, Engine, FitnessDay, Workout
+from .service import Advisor
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AdvisorService"].full_name
+
+_WORKOUT_NUMBERS = (
+    "distance_m", "timer_time_s", "moving_time_s", "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
+    "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor",
+)  # fmt: skip
+_ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
+_ENGINES = {Engine.GEMINI: pb.ENGINE_GEMINI, Engine.OFFLINE: pb.ENGINE_OFFLINE}
+
+
+def _present(message: object, names: tuple[str, ...]) -> dict[str, float]:
+    """The proto3 `optional` numbers that were set; unset ones stay None in the domain."""
+    return {name: getattr(message, name) for name in names if message.HasField(name)}  # type: ignore[attr-defined]
+
+
+def request_from_proto(message: pb.GenerateAdviceRequest) -> AdviceRequest:
+    if not message.HasField("workout"):
+        raise InvalidArgument("workout is required")
+    w = message.workout
+    workout = Workout(
+        sport=w.sport,
+        sub_sport=w.sub_sport,
+        start_time=w.start_time.ToDatetime(tzinfo=dt.UTC) if w.HasField("start_time") else None,
+        hr_zone_seconds=tuple(w.hr_zone_seconds),
+        **_present(w, _WORKOUT_NUMBERS),
+    )
+    days = tuple(
+        FitnessDay(date=FitnessDay.parse_date(d.date), load=d.load, ctl=d.ctl, atl=d.atl, tsb=d.tsb)
+        for d in message.recent_days
+    )
+    return AdviceRequest(
+        workout=workout,
+        recent_days=days,
+        athlete=Athlete(**_present(message.athlete, _ATHLETE_NUMBERS)),
+        language=message.language,
+        offline_only=message.offline_only,
+    )
+
+
+def advice_to_proto(advice: Advice) -> pb.Advice:
+    created = timestamp_pb2.Timestamp()
+    created.FromDatetime(advice.created_at)
+    return pb.Advice(
+        summary=advice.text.summary,
+        went_well=advice.text.went_well,
+        to_improve=advice.text.to_improve,
+        next_session=advice.text.next_session,
+        language=advice.language,
+        engine=_ENGINES[advice.engine],
+        model=advice.model,
+        prompt_version=advice.prompt_version,
+        input_hash=advice.input_hash,
+        fallback_reason=advice.fallback_reason,
+        created_at=created,
+    )
+
+
+class AdvisorServicer(pb_grpc.AdvisorServiceServicer):
+    def __init__(self, advisor: Advisor) -> None:
+        self.advisor = advisor
+
+    async def GenerateAdvice(
+        self, request: pb.GenerateAdviceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GenerateAdviceResponse:
+        # Honour the caller's deadline: Gemini gets what is left of it, so the offline coach still answers
+        # in time instead of the call ending in DEADLINE_EXCEEDED.
+        advice = await self.advisor.generate(
+            request_from_proto(request), time_left_s=context.time_remaining()
+        )
+        return pb.GenerateAdviceResponse(advice=advice_to_proto(advice))

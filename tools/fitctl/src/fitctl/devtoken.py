@@ -1,0 +1,35 @@
+"""`fitctl token`: print a dev-mode access token, e.g. for grpcurl or buf curl against the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from .config import DEV_TOKEN_TTL_S, Context
+
+
+def _user_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "token",
+        help="print a dev token (for grpcurl / buf curl)",
+        description="Mint a Supabase-shaped HS256 token with the dev stack's secret (AUTH_MODE=dev only). "
+        'Example: grpcurl -plaintext -H "authorization: Bearer $(fitctl token)" HOST:PORT '
+        "fitcoach.activity.v1.ActivityService/ListActivities",
+    )
+    parser.add_argument(
+        "--user", type=_user_id, metavar="UUID", help="act as this user (default: the dev user)"
+    )
+    parser.add_argument("--ttl", type=int, default=DEV_TOKEN_TTL_S, metavar="S", help="lifetime in seconds")
+    parser.set_defaults(handler=run)
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    print(ctx.mint_token(user_id=args.user, ttl_s=args.ttl))
+    return 0

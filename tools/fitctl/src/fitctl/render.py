@@ -1,0 +1,195 @@
+"""Human-readable text for activities (the JSON shape lives in convert.py; this only formats it)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+# Sports whose speed reads better as a pace (min/km); swims use min/100 m; everything else km/h.
+PACE_SPORTS = frozenset({"running", "walking", "hiking", "trail_running", "training"})
+SWIM_SPORTS = frozenset({"swimming"})
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def distance(metres: float | None) -> str:
+    if metres is None:
+        return "-"
+    return f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+def pace(speed_mps: float | None, per_m: float = 1000.0) -> str:
+    if not speed_mps:
+        return "-"
+    return duration(per_m / speed_mps)
+
+
+def speed_line(metrics: dict[str, Any], sport: str | None) -> str | None:
+    avg, top = metrics.get("avg_speed_mps"), metrics.get("max_speed_mps")
+    if not avg:
+        return None
+    kmh = f"{avg * 3.6:.1f} km/h" + (f" (max {top * 3.6:.1f})" if top else "")
+    if sport in SWIM_SPORTS:
+        return f"{pace(avg, 100.0)} /100 m   ({kmh})"
+    if sport in PACE_SPORTS or sport is None:
+        gap = metrics.get("gap_speed_mps")
+        grade = f", grade-adjusted {pace(gap)} /km" if gap else ""
+        return f"{pace(avg)} /km{grade}   ({kmh})"
+    return kmh
+
+
+def _pair(avg: float | None, top: float | None, unit: str) -> str | None:
+    if avg is None and top is None:
+        return None
+    parts = []
+    if avg is not None:
+        parts.append(f"avg {avg:.0f}")
+    if top is not None:
+        parts.append(f"max {top:.0f}")
+    return " ".join(parts) + f" {unit}"
+
+
+def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tuple[str, str]]:
+    """(label, value) rows for the headline numbers that are present."""
+    if not metrics:
+        return []
+    m = metrics
+    rows: list[tuple[str, str | None]] = [
+        ("distance", distance(m["distance_m"]) if m.get("distance_m") is not None else None),
+        (
+            "time",
+            None
+            if m.get("timer_time_s") is None and m.get("moving_time_s") is None
+            else f"moving {duration(m.get('moving_time_s'))}  timer {duration(m.get('timer_time_s'))}"
+            + (f"  elapsed {duration(m['elapsed_time_s'])}" if m.get("elapsed_time_s") is not None else ""),
+        ),
+        ("pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed", speed_line(m, sport)),
+        ("heart rate", _pair(m.get("avg_hr_bpm"), m.get("max_hr_bpm"), "bpm")),
+        (
+            "power",
+            _pair(m.get("avg_power_w"), m.get("max_power_w"), "W")
+            + (f", NP {m['normalized_power_w']:.0f} W" if m.get("normalized_power_w") else "")
+            if m.get("avg_power_w") is not None or m.get("max_power_w") is not None
+            else None,
+        ),
+        ("cadence", _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")),
+        (
+            "ascent",
+            None
+            if m.get("ascent_m") is None
+            else f"{m['ascent_m']:.0f} m"
+            + (f"  (descent {m['descent_m']:.0f} m)" if m.get("descent_m") else ""),
+        ),
+        ("calories", None if m.get("calories_kcal") is None else f"{m['calories_kcal']:.0f} kcal"),
+        (
+            "load",
+            None
+            if m.get("training_load") is None
+            else f"{m['training_load']:.0f} ({m.get('training_load_method') or '?'})",
+        ),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def _bullets(items: list[str], indent: str) -> list[str]:
+    lines = []
+    for item in items:
+        wrapped = textwrap.wrap(item, width=96, initial_indent=f"{indent}- ", subsequent_indent=f"{indent}  ")
+        lines.extend(wrapped or [f"{indent}-"])
+    return lines
+
+
+def advice_lines(advice: dict[str, Any] | None, advice_status: str | None) -> list[str]:
+    if not advice:
+        return [f"  advice: {advice_status}"] if advice_status and advice_status != "ready" else []
+    engine = advice.get("engine") or "?"
+    coach = f"{engine}" + (f", {advice['model']}" if advice.get("model") else "")
+    if advice.get("fallback_reason"):
+        coach += f"; {advice['fallback_reason']}"
+    lines = [f"  advice ({coach}):"]
+    if advice.get("summary"):
+        lines += textwrap.wrap(advice["summary"], width=98, initial_indent="    ", subsequent_indent="    ")
+    for title, key in (("went well", "went_well"), ("to improve", "to_improve")):
+        if advice.get(key):
+            lines.append(f"    {title}:")
+            lines += _bullets(advice[key], "      ")
+    if advice.get("next_session"):
+        lines += textwrap.wrap(
+            advice["next_session"], width=98, initial_indent="    next session: ", subsequent_indent="      "
+        )
+    return lines
+
+
+def activity_text(item: dict[str, Any], *, details: bool = False) -> str:
+    """A block of text for one activity dict (convert.activity_dict, or an upload result)."""
+    status = item.get("status") or "?"
+    title = f"{item.get('file') or '?'}: {status}"
+    if item.get("duplicate"):
+        title += " (already uploaded)"
+    if item.get("activity_id"):
+        title += f"  [{item['activity_id']}]"
+    lines = [title]
+    if item.get("error"):
+        lines.append(f"  error: {item['error']}")
+    about = [v for v in (item.get("sport"), item.get("start_time"), item.get("device")) if v]
+    if about:
+        lines.append("  " + " · ".join(about))
+    rows = metric_lines(item.get("metrics"), item.get("sport"))
+    lines += [f"  {label:<11} {value}" for label, value in rows]
+    if details:
+        lines += session_lines(item.get("sessions") or [])
+    lines += advice_lines(item.get("advice"), item.get("advice_status"))
+    return "\n".join(lines)
+
+
+def session_lines(sessions: list[dict[str, Any]]) -> list[str]:
+    """Laps and km splits of full session dicts (fitctl show)."""
+    lines: list[str] = []
+    for number, session in enumerate(sessions, 1):
+        if len(sessions) > 1:
+            lines.append(f"  session {number}: {session.get('sport') or '?'}")
+            lines += [
+                f"    {label:<11} {value}"
+                for label, value in metric_lines(session.get("computed"), session.get("sport"))
+            ]
+        laps = session.get("laps") or []
+        if isinstance(laps, list) and laps:
+            lines.append("  laps:")
+            for lap in laps:
+                m = lap.get("metrics") or {}
+                lines.append(
+                    f"    {lap.get('index') or '?':>3}  {distance(m.get('distance_m')):>9}  "
+                    f"{duration(m.get('timer_time_s')):>8}  {pace(m.get('avg_speed_mps')):>6} /km  "
+                    f"HR {m.get('avg_hr_bpm') or '-'}"
+                )
+        splits = session.get("splits_km") or []
+        if isinstance(splits, list) and splits:
+            lines.append("  km splits:")
+            for split in splits:
+                hr = f"HR {split['avg_hr_bpm']:.0f}" if split.get("avg_hr_bpm") else ""
+                lines.append(
+                    f"    {split.get('index') or '?':>3}  {distance(split.get('distance_m')):>9}  "
+                    f"{duration(split.get('time_s')):>8}  {duration(split.get('pace_s_per_km')):>6} /km  {hr}"
+                )
+    return lines
+
+
+def list_table(items: list[dict[str, Any]]) -> str:
+    header = f"{'activity id':<36}  {'start (UTC)':<19}  {'sport':<10}  {'distance':>9}  {'time':>8}  {'status':<10}  file"
+    rows = [header]
+    for item in items:
+        m = item.get("metrics") or {}
+        start = (item.get("start_time") or "")[:19].replace("T", " ")
+        rows.append(
+            f"{item.get('activity_id') or '':<36}  {start:<19}  {(item.get('sport') or '-'):<10}  "
+            f"{distance(m.get('distance_m')):>9}  {duration(m.get('timer_time_s')):>8}  "
+            f"{item.get('status') or '?':<10}  {item.get('file') or ''}"
+        )
+    return "\n".join(rows)
