@@ -1,0 +1,88 @@
+"""Distance along the track: the device's record distance, GPS (haversine) only as a fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .series import Array, has_values
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+# A first record further than this from the session start (plus 15 m/s of travel) is a carried-over
+# total (files whose record distance accumulates across multisport legs), not distance of this leg.
+_FIRST_SAMPLE_SLACK_M = 20.0
+
+
+def haversine_m(lat1: Array, lon1: Array, lat2: Array, lon2: Array) -> Array:
+    """Great-circle distance in metres between two arrays of points (degrees)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2 - lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def gps_cumulative_m(lat_deg: Array, lon_deg: Array) -> Array:
+    """Cumulative haversine distance over the valid fixes (NaN fixes add nothing)."""
+    ok = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    out = np.zeros(lat_deg.size)
+    idx = np.flatnonzero(ok)
+    if idx.size >= 2:
+        steps = haversine_m(lat_deg[idx[:-1]], lon_deg[idx[:-1]], lat_deg[idx[1:]], lon_deg[idx[1:]])
+        out[idx[1:]] = np.cumsum(steps)
+        # Carry the distance forward across samples without a fix.
+        filled = np.where(ok, out, np.nan)
+        filled[0] = 0.0
+        out = _forward_fill(filled)
+    return out
+
+
+def _forward_fill(values: Array) -> Array:
+    ok = np.isfinite(values)
+    idx = np.where(ok, np.arange(values.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return values[idx]
+
+
+def record_cumulative_m(
+    distance_m: Array,
+    time_s: Array,
+    session_start_s: float | None = None,
+    previous_m: float | None = None,
+) -> Array:
+    """Cumulative distance of this session from the record `distance` field.
+
+    Negative steps (a counter reset between multisport legs, or a glitch) add nothing. The first record's
+    own value is distance covered since the session started, unless the recorder accumulates across legs:
+    with `previous_m` (the previous leg's last record distance) known and not above the first value, only
+    the difference counts; otherwise a first value too large to have been covered since the session start
+    is taken as a carried total and ignored.
+    """
+    d = distance_m.copy()
+    first = int(np.flatnonzero(np.isfinite(d))[0])
+    d[:first] = d[first]
+    d = _forward_fill(d)
+    steps = np.diff(d, prepend=d[0])
+    steps[steps < 0] = 0.0
+    out = np.cumsum(steps)
+    if previous_m is not None and d[first] >= previous_m:
+        return out + (d[first] - previous_m)
+    lead = 0.0 if session_start_s is None else max(0.0, float(time_s[first]) - session_start_s)
+    if d[first] <= _FIRST_SAMPLE_SLACK_M + 15.0 * lead:
+        out += d[first]
+    return out
+
+
+def cumulative_distance_m(
+    distance_m: Array,
+    lat_deg: Array,
+    lon_deg: Array,
+    time_s: Array,
+    session_start_s: float | None = None,
+    previous_m: float | None = None,
+) -> tuple[Array | None, str | None]:
+    """(cumulative metres per sample, source) with source "record" or "gps"; (None, None) without either."""
+    if has_values(distance_m):
+        return record_cumulative_m(distance_m, time_s, session_start_s, previous_m), "record"
+    if has_values(lat_deg) and has_values(lon_deg):
+        return gps_cumulative_m(lat_deg, lon_deg), "gps"
+    return None, None

@@ -1,0 +1,114 @@
+"""Array helpers shared by the metric families: active-time bookkeeping, weighted means, 1 Hz grids.
+
+Samples are irregular (smart recording, pauses), so every average is weighted by how long each sample's
+value held while the timer ran, never by sample count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+# Sorted, disjoint [start, end) intervals (unix seconds) during which the timer ran; shape (n, 2).
+Intervals = NDArray[np.float64]
+
+
+def has_values(a: Array | None) -> bool:
+    """True when the array has at least one finite value."""
+    return a is not None and a.size > 0 and bool(np.isfinite(a).any())
+
+
+def active_clock(intervals: Intervals) -> tuple[Array, Array]:
+    """Breakpoints (xs, ys) of the active-time function A(t) = seconds of timer time before t.
+
+    A is piecewise linear (slope 1 inside intervals, 0 outside), so `np.interp(t, xs, ys)` evaluates it
+    for any number of instants at once.
+    """
+    if intervals.size == 0:
+        return np.array([0.0, 1.0]), np.array([0.0, 0.0])
+    xs = intervals.reshape(-1)
+    lengths = intervals[:, 1] - intervals[:, 0]
+    ends = np.cumsum(lengths)
+    ys = np.empty_like(xs)
+    ys[0::2] = ends - lengths
+    ys[1::2] = ends
+    return xs, ys
+
+
+def active_time_at(time_s: Array, intervals: Intervals) -> Array:
+    """Timer seconds elapsed before each instant (0 at the first interval's start)."""
+    xs, ys = active_clock(intervals)
+    return np.interp(time_s, xs, ys)
+
+
+def sample_durations(time_s: Array, intervals: Intervals) -> Array:
+    """How long each sample's value held while the timer ran: the active part of [t_i, t_i+1).
+
+    The last sample holds for the median sampling interval (usually 1 s), clipped to the timer.
+    """
+    n = time_s.size
+    if n == 0:
+        return np.zeros(0)
+    if n == 1:
+        ends = time_s + 1.0
+    else:
+        step = float(np.median(np.diff(time_s)))
+        ends = np.append(time_s[1:], time_s[-1] + max(step, 0.0))
+    clock = active_clock(intervals)
+    return np.interp(ends, *clock) - np.interp(time_s, *clock)
+
+
+def weighted_mean(values: Array, weights: Array, mask: NDArray[np.bool_] | None = None) -> float | None:
+    """Mean of the finite values weighted by `weights` (optionally only where mask); None when empty."""
+    ok = np.isfinite(values) & (weights > 0)
+    if mask is not None:
+        ok &= mask
+    total = float(weights[ok].sum())
+    if total <= 0:
+        return None
+    return float((values[ok] * weights[ok]).sum() / total)
+
+
+def finite_max(values: Array) -> float | None:
+    ok = values[np.isfinite(values)]
+    return float(ok.max()) if ok.size else None
+
+
+def finite_min(values: Array) -> float | None:
+    ok = values[np.isfinite(values)]
+    return float(ok.min()) if ok.size else None
+
+
+def fill_gaps(values: Array) -> Array:
+    """Linearly interpolate NaNs between finite neighbours; hold the ends. All-NaN stays all-NaN."""
+    ok = np.isfinite(values)
+    if ok.all() or not ok.any():
+        return values.copy()
+    idx = np.arange(values.size)
+    return np.interp(idx, idx[ok], values[ok])
+
+
+def to_active_seconds(time_s: Array, values: Array, intervals: Intervals) -> Array:
+    """Resample to one value per second of timer time (sample-and-hold), pauses removed.
+
+    Rolling-window metrics (NP, mean-max power) are defined on a 1 Hz series; a pause is cut out, as
+    TrainingPeaks and GoldenCheetah do, rather than filled with zeros. NaN (no reading) becomes 0 W.
+    """
+    if time_s.size == 0 or intervals.size == 0:
+        return np.zeros(0)
+    seconds = [np.arange(np.ceil(a), b) for a, b in intervals if b > a]
+    if not seconds:
+        return np.zeros(0)
+    grid = np.concatenate(seconds)
+    idx = np.searchsorted(time_s, grid, side="right") - 1
+    out = np.where(idx >= 0, values[np.clip(idx, 0, None)], np.nan)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def rolling_mean(values: Array, window: int) -> Array:
+    """Trailing mean over `window` samples, starting at the first full window (length n - window + 1)."""
+    if values.size < window or window <= 0:
+        return np.zeros(0)
+    c = np.concatenate(([0.0], np.cumsum(values)))
+    return (c[window:] - c[:-window]) / window

@@ -1,0 +1,157 @@
+"""The fast decoder against fitdecode, the reference: same messages, same values, same verdict on bad bytes.
+
+Deliberate differences: none in the values compared here. Both decoders leave developer fields out (FitCoach
+does not use them), and decode() reads only the summary messages it needs besides the records; the
+message-by-message comparison below therefore runs the fast decoder's per-message path over every message.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fitcoach_analysis.fit import InvalidFitFile, decode, decode_reference
+from fitcoach_analysis.fit.assemble import RECORD_COLUMNS, RawActivity, assemble
+from fitcoach_analysis.fit.crc import crc16
+from fitcoach_analysis.fit.fast import decode_fast_raw, iter_messages
+from fitcoach_analysis.fit.reference import decode_reference_raw
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+FIXTURES = Path("/work/shared/fixtures/fit")
+SUMMARY: dict[str, Any] = json.loads((FIXTURES / "SUMMARY.json").read_text())
+VALID = sorted(n for n, s in SUMMARY.items() if s["exception_default"] is None and s["num_fit_headers"] > 0)
+
+
+@cache
+def reference(name: str) -> tuple[RawActivity, list[tuple[str, dict[str, Any]]]]:
+    """fitdecode's decoding of a fixture, once per test session (it costs ~3 s/MB)."""
+    every: list[tuple[str, dict[str, Any]]] = []
+    raw = decode_reference_raw((FIXTURES / name).read_bytes(), every_message=every)
+    return raw, every
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_every_field_of_every_message_matches_fitdecode(name: str) -> None:
+    _, expected = reference(name)
+    actual = [(d.name, fields) for d, _, fields in iter_messages((FIXTURES / name).read_bytes())]
+    assert (
+        len(actual)
+        == len(expected)
+        == SUMMARY[name]["record_count"]
+        + sum(c for m, c in SUMMARY[name]["msg_counts"].items() if m != "record")
+    )
+    for i, ((name_a, fields_a), (name_e, fields_e)) in enumerate(zip(actual, expected, strict=True)):
+        assert name_a == name_e, i
+        assert fields_a == fields_e, (
+            i,
+            name_e,
+            {k for k in fields_a.keys() | fields_e.keys() if fields_a.get(k) != fields_e.get(k)},
+        )
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_vectorised_record_columns_match_fitdecode(name: str) -> None:
+    expected, _ = reference(name)
+    actual = decode_fast_raw((FIXTURES / name).read_bytes())
+    assert actual.record_count == expected.record_count
+    all_missing = np.full(expected.record_count, np.nan)
+    for column in RECORD_COLUMNS:
+        # the fast decoder leaves out a column no record layout has; the reference fills it with NaN
+        values = actual.records.get(column, all_missing)
+        assert np.array_equal(values, expected.records[column], equal_nan=True), column
+    assert actual.warnings == expected.warnings
+    assert actual.headers == expected.headers
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_decode_equals_decode_reference(name: str) -> None:
+    expected, _ = reference(name)
+    assert decode((FIXTURES / name).read_bytes()) == assemble(expected)
+
+
+def test_crc_matches_fitdecode_on_every_fixture() -> None:
+    from fitdecode.utils import compute_crc
+
+    for name in ("run-fr70-footpod-compressed-ts.fit", "broken-bad-crc.fit", "cycle-zwift-virtual.fit"):
+        data = (FIXTURES / name).read_bytes()
+        assert crc16(data) == compute_crc(data)
+    assert crc16(b"123456789") == 0xBB3D  # the CRC-16/ARC check value
+
+
+# --- fuzzing: mutated real files -------------------------------------------------------------------------
+
+SEEDS = ["broken-bad-crc.fit", "run-fr70-footpod-compressed-ts.fit", "chained-two-activities-fenix5.fit"]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray((FIXTURES / draw(st.sampled_from(SEEDS))).read_bytes())
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "set", "truncate", "delete", "insert"]))
+        at = draw(st.integers(0, len(data) - 1))
+        if kind == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "set":
+            data[at] = draw(st.sampled_from([0x00, 0xFF, 0x7F, 0x80, 0x40, 0x0E]))
+        elif kind == "truncate":
+            del data[at:]
+        elif kind == "delete":
+            del data[at : at + draw(st.integers(1, 8))]
+        else:
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        if not data:
+            break
+    return bytes(data)
+
+
+def _outcome(decoder: Any, data: bytes) -> Any:
+    try:
+        return decoder(data)
+    except InvalidFitFile as exc:
+        assert str(exc).startswith("not a valid FIT file: ")
+        return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(mutated())
+def test_mutated_files_get_the_same_verdict_and_values(data: bytes) -> None:
+    # Anything but InvalidFitFile escaping either decoder fails the test.
+    expected = _outcome(decode_reference, data)
+    actual = _outcome(decode, data)
+    assert (actual is None) == (expected is None)
+    if expected is not None:
+        assert actual == expected
+
+
+def _retype_record_field(data: bytes, field_num: int, base_type: int) -> bytes:
+    """The file with one record field's base type changed in every record definition (sizes unchanged)."""
+    import fitdecode
+
+    out = bytearray(data)
+    reader = fitdecode.FitReader(data, keep_raw_chunks=True, check_crc=fitdecode.CrcCheck.DISABLED)
+    with reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDefinitionMessage) and frame.name == "record":
+                for i, field_def in enumerate(frame.field_defs):
+                    if field_def.def_num == field_num:
+                        out[frame.chunk.offset + 6 + 3 * i + 2] = base_type
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("field_num", "base_type"), [(3, 0x0D), (3, 0x07), (253, 0x0D)])
+def test_unusual_record_layouts_take_the_per_message_path_with_the_same_result(
+    field_num: int, base_type: int
+) -> None:
+    # heart_rate stored as a byte array or a string: the vectorised record path hands such layouts to the
+    # per-message path, which must still agree with fitdecode. A timestamp stored as bytes: both reject.
+    data = _retype_record_field((FIXTURES / "broken-bad-crc.fit").read_bytes(), field_num, base_type)
+    assert data != (FIXTURES / "broken-bad-crc.fit").read_bytes()
+    expected = _outcome(decode_reference, data)
+    assert _outcome(decode, data) == expected
+    if expected is not None:
+        assert expected.record_count == 17

@@ -1,0 +1,1 @@
+"""FitCoach analyzer: consumes UploadCompleted events, analyzes FIT files, serves ActivityService."""

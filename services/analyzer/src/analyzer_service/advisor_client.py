@@ -1,0 +1,73 @@
+"""The analyzer's side of AdvisorService.GenerateAdvice: domain request in, stored advice out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb2
+from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
+from google.protobuf import json_format
+
+from .domain import AdviceRecord, AdviceRequest, AdvisorUnavailable
+
+log = logging.getLogger(__name__)
+
+# Codes worth another attempt: the advisor (or the network to it) was briefly unavailable.
+_RETRYABLE = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def to_proto(request: AdviceRequest) -> advisor_pb2.GenerateAdviceRequest:
+    return json_format.ParseDict(
+        {
+            "language": request.language,
+            "workout": request.workout,
+            "recentDays": request.recent_days,
+            "athlete": request.athlete,
+        },
+        advisor_pb2.GenerateAdviceRequest(),
+    )
+
+
+class GrpcAdvisor:
+    """Calls the advisor with a deadline per attempt and a short backoff between attempts."""
+
+    def __init__(self, channel: grpc.aio.Channel, *, timeout_s: float, attempts: int) -> None:
+        self.stub = advisor_grpc.AdvisorServiceStub(channel)
+        self.timeout_s = timeout_s
+        self.attempts = max(1, attempts)
+
+    async def generate(self, request: AdviceRequest, request_hash: str) -> AdviceRecord:
+        """Advice for `request`; AdvisorUnavailable after the last failed attempt."""
+        message = to_proto(request)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = await self.stub.GenerateAdvice(message, timeout=self.timeout_s)
+            except grpc.aio.AioRpcError as exc:
+                log.warning(
+                    "advisor call failed",
+                    extra={"fields": {"attempt": attempt, "code": exc.code().name, "detail": exc.details()}},
+                )
+                if exc.code() not in _RETRYABLE or attempt == self.attempts:
+                    raise AdvisorUnavailable(f"advisor: {exc.code().name}: {exc.details()}") from exc
+                await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 5.0))
+            else:
+                return _record(response.advice, request_hash)
+        raise AdvisorUnavailable("no attempt made")
+
+
+def _record(advice: advisor_pb2.Advice, request_hash: str) -> AdviceRecord:
+    return AdviceRecord(
+        request_hash=request_hash,
+        input_hash=advice.input_hash,
+        engine=advisor_pb2.Engine.Name(advice.engine),
+        model=advice.model,
+        prompt_version=advice.prompt_version,
+        language=advice.language,
+        advice=json_format.MessageToDict(advice),
+    )

@@ -1,0 +1,109 @@
+"""Wiring only: settings → resources → consumer + gRPC server."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AsyncExitStack
+
+from fitcoach.activity.v1 import activity_service_pb2, activity_service_pb2_grpc
+from fitcoach.advisor.v1 import advisor_service_pb2
+from fitcoach.upload.v1 import upload_service_pb2
+from fitcoach_analysis import ANALYZER_VERSION
+from fitcoach_runtime.auth import TokenVerifier
+from fitcoach_runtime.db import apply_migrations, create_pool
+from fitcoach_runtime.events import connect_nats
+from fitcoach_runtime.grpc_client import insecure_channel
+from fitcoach_runtime.grpc_server import GrpcService, RunningServer, main_entry, run_service, start_server
+from fitcoach_runtime.settings import load_settings
+from fitcoach_runtime.storage import s3_client
+
+from .advisor_client import GrpcAdvisor
+from .consumer import UploadConsumer
+from .objects import ObjectReader
+from .repository import ActivityNotifier, Repository, pool_init
+from .service import ActivityQueries, AnalysisPipeline, ProfileService, TrendService
+from .servicer import ActivityServicer
+from .settings import AnalyzerSettings
+from .worker import DecodeWorker, WorkerLimits
+
+SERVICE_NAME = activity_service_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
+# The gateway sends all reflection to the analyzer (Envoy cannot merge answers from several upstreams), so it
+# describes every FitCoach service: `grpcurl`/`buf curl --list-services` through the gateway sees them all.
+REFLECTED_SERVICES = (
+    SERVICE_NAME,
+    upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name,
+    advisor_service_pb2.DESCRIPTOR.services_by_name["AdvisorService"].full_name,
+)
+
+
+async def build(resources: AsyncExitStack, settings: AnalyzerSettings) -> RunningServer:
+    # Keep BLAS in the decode workers single-threaded: they are many small processes, not one big one.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    decode = settings.decode
+    worker = DecodeWorker(
+        WorkerLimits(decode.timeout_s, decode.memory_mb, decode.stream_points, decode.function)
+    )
+    worker.warm_up()
+
+    pool = await create_pool(settings.database, init=pool_init())
+    resources.push_async_callback(pool.close)
+    await apply_migrations(pool, "analyzer", "analyzer_service")
+    repo = Repository(pool)
+
+    notifier = ActivityNotifier(settings.database.url)
+    await notifier.start()
+    resources.push_async_callback(notifier.stop)
+
+    s3 = await resources.enter_async_context(s3_client(settings.storage))
+    channel = insecure_channel(settings.advisor.addr)
+    resources.push_async_callback(channel.close)
+    advisor = GrpcAdvisor(channel, timeout_s=settings.advisor.timeout_s, attempts=settings.advisor.attempts)
+    pipeline = AnalysisPipeline(
+        repo,
+        ObjectReader(s3, settings.decode.max_bytes),
+        worker,
+        advisor,
+        analyzer_version=ANALYZER_VERSION,
+        history_days=settings.advisor.history_days,
+    )
+
+    nc = await connect_nats(settings.nats, "analyzer")
+    resources.push_async_callback(nc.drain)
+    if settings.consumer.enabled:
+        consumer = UploadConsumer(
+            nc.jetstream(),
+            settings.nats.stream,
+            settings.consumer,
+            lambda job, final: pipeline.process(job, final_attempt=final),
+            lambda letter, fail: repo.write_dead_letter(letter, fail_activity=fail),
+        )
+        await consumer.start()
+        # Registered after the NATS connection, so it runs first: in-flight events finish (or are left
+        # unacked for redelivery) before the connection drains.
+        resources.push_async_callback(consumer.stop, settings.server.shutdown_grace_s)
+
+    servicer = ActivityServicer(
+        ActivityQueries(repo, notifier, poll_s=settings.watch_poll_s),
+        ProfileService(repo),
+        TrendService(repo),
+    )
+    return await start_server(
+        settings.server.grpc_listen,
+        [
+            GrpcService(
+                SERVICE_NAME, activity_service_pb2_grpc.add_ActivityServiceServicer_to_server, servicer
+            )
+        ],
+        verifier=TokenVerifier.from_settings(settings.auth),
+        reflect_services=REFLECTED_SERVICES,
+        max_concurrent_rpcs=settings.server.max_concurrent_rpcs,
+    )
+
+
+async def main() -> None:
+    settings = load_settings(AnalyzerSettings)
+    await run_service("analyzer", settings.server, lambda resources: build(resources, settings))
+
+
+def run() -> None:
+    main_entry(main)

@@ -1,0 +1,507 @@
+"""SQL of the analyzer (asyncpg). Every status change announces itself with pg_notify('fitcoach_activity', id)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+from fitcoach_analysis.profile import AthleteProfile
+
+from .domain import (
+    ActivityRecord,
+    AdviceRecord,
+    AnalysisResult,
+    ClaimOutcome,
+    DailyLoad,
+    DeadLetter,
+    ListCursor,
+)
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "fitcoach_activity"
+
+
+def _json_safe(value: Any) -> Any:
+    """PostgreSQL's jsonb has no NaN/Infinity: store them as null (chart streams use NaN for gaps)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_json_safe(value), allow_nan=False, separators=(",", ":"))
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def pool_init() -> Callable[[asyncpg.Connection], Any]:
+    """The `init=` of the analyzer's pool: jsonb columns read and written as Python values."""
+    return _init_connection
+
+
+async def _notify(conn: asyncpg.Connection, activity_id: str) -> None:
+    await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(activity_id))
+
+
+_ACTIVITY_COLUMNS = """
+    coalesce(u.id, a.activity_id)::text AS activity_id,
+    coalesce(u.user_id, a.user_id)::text AS user_id,
+    u.file_name, u.size_bytes, u.sha256, u.status AS upload_status, u.duplicate_of::text AS duplicate_of,
+    u.created_at, u.uploaded_at,
+    a.status AS analysis_status, a.failure_reason, a.advice_status, a.advice_error,
+    a.analysis_started_at, a.analyzed_at, a.advised_at, a.failed_at, a.updated_at,
+    r.analyzer_version, r.sport, r.start_time, r.local_offset_s, r.record_count, r.device, r.summary
+"""
+
+
+def _record(
+    row: asyncpg.Record, *, sessions: list[dict[str, Any]] | None = None, advice: AdviceRecord | None = None
+) -> ActivityRecord:
+    return ActivityRecord(
+        activity_id=row["activity_id"],
+        user_id=row["user_id"],
+        file_name=row["file_name"] or "",
+        size_bytes=row["size_bytes"] or 0,
+        sha256=row["sha256"] or "",
+        upload_status=row["upload_status"],
+        analysis_status=row["analysis_status"],
+        failure_reason=row["failure_reason"] or "",
+        advice_status=row["advice_status"],
+        duplicate_of=row["duplicate_of"] or "",
+        created_at=row["created_at"],
+        uploaded_at=row["uploaded_at"],
+        analysis_started_at=row["analysis_started_at"],
+        analyzed_at=row["analyzed_at"],
+        advised_at=row["advised_at"],
+        failed_at=row["failed_at"],
+        analyzer_version=row["analyzer_version"] or "",
+        sport=row["sport"] or "",
+        start_time=row["start_time"],
+        local_offset_s=row["local_offset_s"] or 0,
+        record_count=row["record_count"] or 0,
+        device=row["device"] or "",
+        summary=row["summary"] or {},
+        sessions=sessions or [],
+        advice=advice,
+    )
+
+
+class Repository:
+    """All of the analyzer's SQL. Methods take plain strings and domain values, never asyncpg types."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    # --- the analysis pipeline -------------------------------------------------------------------------
+
+    async def claim(self, activity_id: str, user_id: str, version: str) -> ClaimOutcome:
+        """Decide what this delivery has to do (Postgres is the dedupe), marking `analyzing` when it must analyze."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT status, analyzer_version, advice_status FROM analyzer.activities "
+                "WHERE activity_id = $1 FOR UPDATE",
+                uuid.UUID(activity_id),
+            )
+            if row is not None and row["analyzer_version"] == version:
+                if row["status"] == "failed":
+                    return ClaimOutcome.DONE
+                if row["status"] == "analyzed":
+                    return ClaimOutcome.ADVISE if row["advice_status"] == "pending" else ClaimOutcome.DONE
+            await conn.execute(
+                """
+                INSERT INTO analyzer.activities AS a
+                    (activity_id, user_id, status, analyzer_version, attempts, analysis_started_at, updated_at)
+                VALUES ($1, $2, 'analyzing', $3, 1, now(), now())
+                ON CONFLICT (activity_id) DO UPDATE SET
+                    status = 'analyzing', analyzer_version = $3, attempts = a.attempts + 1,
+                    analysis_started_at = now(), failure_reason = NULL, failed_at = NULL, updated_at = now()
+                """,
+                uuid.UUID(activity_id),
+                uuid.UUID(user_id),
+                version,
+            )
+            await _notify(conn, activity_id)
+        return ClaimOutcome.ANALYZE
+
+    async def mark_failed(self, activity_id: str, version: str, reason: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE analyzer.activities SET status = 'failed', analyzer_version = $2, failure_reason = $3, "
+                "failed_at = now(), updated_at = now() WHERE activity_id = $1",
+                uuid.UUID(activity_id),
+                version,
+                reason,
+            )
+            await _notify(conn, activity_id)
+
+    async def store_result(self, result: AnalysisResult) -> bool:
+        """Results, version and `analyzed` in one transaction; False when this version's row already existed."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                """
+                INSERT INTO analyzer.results (activity_id, analyzer_version, user_id, sport, sub_sport, start_time,
+                    local_offset_s, local_date, record_count, device, training_load, summary, sessions, warnings,
+                    profile)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                ON CONFLICT (activity_id, analyzer_version) DO NOTHING
+                RETURNING true
+                """,
+                uuid.UUID(result.activity_id),
+                result.analyzer_version,
+                uuid.UUID(result.user_id),
+                result.sport,
+                result.sub_sport,
+                result.start_time,
+                result.local_offset_s,
+                result.local_date,
+                result.record_count,
+                result.device,
+                result.training_load,
+                result.summary,
+                result.sessions,
+                result.warnings,
+                result.profile,
+            )
+            await conn.execute(
+                "UPDATE analyzer.activities SET status = 'analyzed', analyzer_version = $2, result_version = $2, "
+                "analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now() "
+                "WHERE activity_id = $1",
+                uuid.UUID(result.activity_id),
+                result.analyzer_version,
+            )
+            await _notify(conn, result.activity_id)
+        return bool(inserted)
+
+    async def advice_by_hash(self, activity_id: str, request_hash: str) -> AdviceRecord | None:
+        row = await self.pool.fetchrow(
+            "SELECT * FROM analyzer.advice WHERE activity_id = $1 AND request_hash = $2",
+            uuid.UUID(activity_id),
+            request_hash,
+        )
+        return _advice(row) if row else None
+
+    async def store_advice(self, activity_id: str, user_id: str, advice: AdviceRecord) -> None:
+        """The advice row and `ready` in one transaction (an existing row for the same inputs is kept)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """
+                INSERT INTO analyzer.advice (activity_id, user_id, request_hash, input_hash, engine, model,
+                    prompt_version, language, advice)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT (activity_id, request_hash) DO NOTHING
+                """,
+                uuid.UUID(activity_id),
+                uuid.UUID(user_id),
+                advice.request_hash,
+                advice.input_hash,
+                advice.engine,
+                advice.model,
+                advice.prompt_version,
+                advice.language,
+                advice.advice,
+            )
+            await self._set_advice_status(conn, activity_id, "ready", None)
+
+    async def mark_advice_ready(self, activity_id: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._set_advice_status(conn, activity_id, "ready", None)
+
+    async def mark_advice_failed(self, activity_id: str, error: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._set_advice_status(conn, activity_id, "failed", error)
+
+    @staticmethod
+    async def _set_advice_status(
+        conn: asyncpg.Connection, activity_id: str, status: str, error: str | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE analyzer.activities SET advice_status = $2, advice_error = $3, "
+            "advised_at = CASE WHEN $2 = 'ready' THEN now() ELSE advised_at END, updated_at = now() "
+            "WHERE activity_id = $1",
+            uuid.UUID(activity_id),
+            status,
+            error,
+        )
+        await _notify(conn, activity_id)
+
+    async def current_result(self, activity_id: str) -> AnalysisResult | None:
+        row = await self.pool.fetchrow(
+            "SELECT r.*, r.activity_id::text AS aid, r.user_id::text AS uid FROM analyzer.results r "
+            "JOIN analyzer.activities a ON a.activity_id = r.activity_id AND a.result_version = r.analyzer_version "
+            "WHERE r.activity_id = $1",
+            uuid.UUID(activity_id),
+        )
+        if row is None:
+            return None
+        return AnalysisResult(
+            activity_id=row["aid"],
+            user_id=row["uid"],
+            analyzer_version=row["analyzer_version"],
+            sport=row["sport"],
+            sub_sport=row["sub_sport"],
+            start_time=row["start_time"],
+            local_offset_s=row["local_offset_s"],
+            local_date=row["local_date"],
+            record_count=row["record_count"],
+            device=row["device"],
+            training_load=row["training_load"],
+            summary=row["summary"],
+            sessions=row["sessions"],
+            warnings=row["warnings"],
+            profile=row["profile"],
+        )
+
+    async def write_dead_letter(self, letter: DeadLetter, *, fail_activity: bool) -> None:
+        """Record an event the analyzer gives up on; the activity (if known) ends `failed` so nobody waits."""
+        activity = _uuid(letter.activity_id) if letter.activity_id else None
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """
+                INSERT INTO analyzer.dead_letters (stream, stream_seq, subject, activity_id, user_id,
+                    num_delivered, error, payload)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (stream, stream_seq) DO UPDATE SET num_delivered = excluded.num_delivered,
+                    error = excluded.error
+                """,
+                letter.stream,
+                letter.stream_seq,
+                letter.subject,
+                activity,
+                _uuid(letter.user_id) if letter.user_id else None,
+                letter.num_delivered,
+                letter.error,
+                letter.payload,
+            )
+            if fail_activity and activity is not None:
+                await conn.execute(
+                    "UPDATE analyzer.activities SET status = 'failed', failure_reason = $2, failed_at = now(), "
+                    "updated_at = now() WHERE activity_id = $1 AND status = 'analyzing'",
+                    activity,
+                    letter.reason_for_user,
+                )
+                await _notify(conn, str(activity))
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        rows = await self.pool.fetch("SELECT * FROM analyzer.dead_letters ORDER BY id")
+        return [
+            DeadLetter(
+                stream=r["stream"],
+                stream_seq=r["stream_seq"],
+                subject=r["subject"],
+                activity_id=str(r["activity_id"] or ""),
+                user_id=str(r["user_id"] or ""),
+                num_delivered=r["num_delivered"],
+                error=r["error"],
+                payload=bytes(r["payload"]),
+            )
+            for r in rows
+        ]
+
+    # --- athlete profile ---------------------------------------------------------------------------------
+
+    async def profile(self, user_id: str) -> AthleteProfile | None:
+        row = await self.pool.fetchrow(
+            "SELECT * FROM analyzer.athlete_profiles WHERE user_id = $1", uuid.UUID(user_id)
+        )
+        if row is None:
+            return None
+        return AthleteProfile(
+            max_hr_bpm=row["max_hr_bpm"],
+            rest_hr_bpm=row["rest_hr_bpm"],
+            threshold_hr_bpm=row["threshold_hr_bpm"],
+            ftp_w=row["ftp_w"],
+            threshold_pace_s_per_km=row["threshold_pace_s_per_km"],
+            sex=row["sex"] or None,
+            language=row["language"],
+        )
+
+    async def save_profile(self, user_id: str, p: AthleteProfile) -> None:
+        await self.pool.execute(
+            """
+            INSERT INTO analyzer.athlete_profiles AS t (user_id, max_hr_bpm, rest_hr_bpm, threshold_hr_bpm, ftp_w,
+                threshold_pace_s_per_km, sex, language, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+            ON CONFLICT (user_id) DO UPDATE SET max_hr_bpm = $2, rest_hr_bpm = $3, threshold_hr_bpm = $4,
+                ftp_w = $5, threshold_pace_s_per_km = $6, sex = $7, language = $8, updated_at = now()
+            """,
+            uuid.UUID(user_id),
+            p.max_hr_bpm,
+            p.rest_hr_bpm,
+            p.threshold_hr_bpm,
+            p.ftp_w,
+            p.threshold_pace_s_per_km,
+            p.sex or "",
+            p.language or "",
+        )
+
+    # --- reading activities ------------------------------------------------------------------------------
+
+    async def daily_loads(self, user_id: str, until: dt.date) -> list[DailyLoad]:
+        """Training load per local day of every analyzed activity up to `until` (the trend needs all history)."""
+        rows = await self.pool.fetch(
+            """
+            SELECT r.local_date, sum(coalesce(r.training_load, 0)) AS load
+            FROM analyzer.results r
+            JOIN analyzer.activities a ON a.activity_id = r.activity_id AND a.result_version = r.analyzer_version
+            WHERE r.user_id = $1 AND r.local_date IS NOT NULL AND r.local_date <= $2
+            GROUP BY r.local_date ORDER BY r.local_date
+            """,
+            uuid.UUID(user_id),
+            until,
+        )
+        return [DailyLoad(date=r["local_date"], load=float(r["load"])) for r in rows]
+
+    async def activity(self, activity_id: str, user_id: str, *, full: bool = True) -> ActivityRecord | None:
+        """One activity of `user_id` (None when it does not exist or belongs to someone else)."""
+        aid, uid = _uuid(activity_id), _uuid(user_id)
+        if aid is None or uid is None:
+            return None
+        sessions_col = "r.sessions" if full else "NULL::jsonb AS sessions"
+        row = await self.pool.fetchrow(
+            f"""
+            WITH u AS (SELECT * FROM upload.activities WHERE id = $1 AND user_id = $2),
+                 a AS (SELECT * FROM analyzer.activities WHERE activity_id = $1 AND user_id = $2)
+            SELECT {_ACTIVITY_COLUMNS}, {sessions_col}
+            FROM u FULL JOIN a ON a.activity_id = u.id
+            LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
+            """,
+            aid,
+            uid,
+        )
+        if row is None:
+            return None
+        advice = None
+        if full:
+            advice_row = await self.pool.fetchrow(
+                "SELECT * FROM analyzer.advice WHERE activity_id = $1 ORDER BY id DESC LIMIT 1", aid
+            )
+            advice = _advice(advice_row) if advice_row else None
+        return _record(row, sessions=row["sessions"] if full else None, advice=advice)
+
+    async def list_activities(
+        self, user_id: str, limit: int, after: ListCursor | None
+    ) -> list[ActivityRecord]:
+        """A page of the user's uploads (pending ones included), newest first, keyset-paged on (created_at, id)."""
+        uid = _uuid(user_id)
+        if uid is None:
+            return []
+        args: list[Any] = [uid, limit]
+        keyset = ""
+        if after is not None:
+            keyset = "AND (u.created_at, u.id) < ($3, $4)"
+            args += [after.created_at, uuid.UUID(after.activity_id)]
+        rows = await self.pool.fetch(
+            f"""
+            SELECT {_ACTIVITY_COLUMNS}
+            FROM upload.activities u
+            LEFT JOIN analyzer.activities a ON a.activity_id = u.id
+            LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
+            WHERE u.user_id = $1 {keyset}
+            ORDER BY u.created_at DESC, u.id DESC
+            LIMIT $2
+            """,
+            *args,
+        )
+        return [_record(r) for r in rows]
+
+
+def _advice(row: asyncpg.Record) -> AdviceRecord:
+    return AdviceRecord(
+        request_hash=row["request_hash"],
+        input_hash=row["input_hash"],
+        engine=row["engine"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        language=row["language"],
+        advice=row["advice"],
+        created_at=row["created_at"],
+    )
+
+
+class ActivityNotifier:
+    """One LISTEN connection per process, fanned out to every WatchActivity stream in it.
+
+    A connection per watcher would exhaust the pool; a lost connection is reopened, and watchers poll slowly
+    as a safety net for notifications missed meanwhile.
+    """
+
+    def __init__(self, dsn: str, *, connect: Callable[..., Any] = asyncpg.connect) -> None:
+        self.dsn = dsn
+        self._connect = connect
+        self._queues: dict[str, set[asyncio.Queue[None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="activity-notifier")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), 10)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        for queue in self._queues.get(payload, ()):
+            if queue.empty():
+                queue.put_nowait(None)
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            conn = None
+            try:
+                conn = await self._connect(self.dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                self._ready.set()
+                delay = 0.5
+                await lost.wait()
+                log.warning("notification connection lost; reconnecting")
+            except asyncio.CancelledError:
+                if conn is not None and not conn.is_closed():
+                    await conn.close(timeout=2)
+                raise
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("cannot listen for activity changes: %s", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, activity_id: str) -> AsyncIterator[asyncio.Queue[None]]:
+        """A queue that receives a token whenever `activity_id` changes (coalesced: one pending token at most)."""
+        queue: asyncio.Queue[None] = asyncio.Queue()
+        self._queues.setdefault(activity_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            subscribers = self._queues.get(activity_id, set())
+            subscribers.discard(queue)
+            if not subscribers:
+                self._queues.pop(activity_id, None)

@@ -1,0 +1,85 @@
+"""The analyzer's configuration, read from the environment once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fitcoach_runtime.settings import (
+    AuthSettings,
+    DatabaseSettings,
+    NatsSettings,
+    ServerSettings,
+    StorageSettings,
+    env_field,
+)
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DecodeSettings:
+    """Limits of the worker process that decodes one file (a bad file must hurt only itself)."""
+
+    timeout_s: float = env_field("DECODE_TIMEOUT_S", 60.0)
+    memory_mb: int = env_field("DECODE_MEMORY_MB", 1024)
+    max_bytes: int = env_field("MAX_UPLOAD_BYTES", 50 * MIB)
+    stream_points: int = env_field("CHART_STREAM_POINTS", 500)
+    function: str = env_field("DECODE_FUNCTION", "fitcoach_analysis:analyze")
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0:
+            raise ValueError("DECODE_TIMEOUT_S must be positive")
+        if self.memory_mb < 64:
+            raise ValueError("DECODE_MEMORY_MB must be at least 64")
+        if self.max_bytes <= 0:
+            raise ValueError("MAX_UPLOAD_BYTES must be positive")
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """The durable JetStream pull consumer `analyzer` and its retry policy."""
+
+    durable: str = env_field("CONSUMER_DURABLE", "analyzer")
+    ack_wait_s: float = env_field("CONSUMER_ACK_WAIT_S", 60.0)
+    # After this many deliveries an infrastructure failure is recorded as a dead letter and the message
+    # terminated. JetStream itself redelivers without limit, so a delivery that cannot write its dead letter
+    # (PostgreSQL down) is retried instead of vanishing.
+    max_deliver: int = env_field("CONSUMER_MAX_DELIVER", 8)
+    concurrency: int = env_field("CONSUMER_CONCURRENCY", 2)
+    fetch_timeout_s: float = env_field("CONSUMER_FETCH_TIMEOUT_S", 5.0)
+    nak_base_delay_s: float = env_field("CONSUMER_NAK_BASE_DELAY_S", 2.0)
+    nak_max_delay_s: float = env_field("CONSUMER_NAK_MAX_DELAY_S", 300.0)
+    enabled: bool = env_field("CONSUMER_ENABLED", True)
+
+    def __post_init__(self) -> None:
+        if self.ack_wait_s < 1:
+            raise ValueError("CONSUMER_ACK_WAIT_S must be at least 1")
+        if self.max_deliver < 1:
+            raise ValueError("CONSUMER_MAX_DELIVER must be at least 1")
+        if self.concurrency < 1:
+            raise ValueError("CONSUMER_CONCURRENCY must be at least 1")
+
+
+@dataclass(frozen=True)
+class AdvisorSettings:
+    """Where the advisor runs and how long advice may take."""
+
+    addr: str = env_field("ADVISOR_ADDR")
+    timeout_s: float = env_field("ADVISOR_TIMEOUT_S", 30.0)
+    attempts: int = env_field("ADVISOR_ATTEMPTS", 3)
+    history_days: int = env_field("ADVISOR_HISTORY_DAYS", 28)
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    """Everything `python -m analyzer_service` reads from the environment."""
+
+    server: ServerSettings
+    database: DatabaseSettings
+    nats: NatsSettings
+    storage: StorageSettings
+    auth: AuthSettings
+    advisor: AdvisorSettings
+    decode: DecodeSettings
+    consumer: ConsumerSettings
+    watch_poll_s: float = env_field("WATCH_POLL_S", 5.0)

@@ -1,0 +1,76 @@
+"""The analyzer process killed mid-work, as a real `python -m analyzer_service` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fitcoach_stack.pytest_plugin import env_for
+
+if TYPE_CHECKING:
+    from conftest import Harness
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    # Its own session, so the kill takes its decode worker and forkserver along.
+    with log.open("ab") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "analyzer_service"],
+            env=env_for(env),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+
+
+def _kill(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> int:
+    os.killpg(process.pid, sig)
+    return process.wait(timeout=20)
+
+
+async def test_killed_before_commit_is_redelivered_and_processed_once(
+    analyzer_factory: Any, good_run: bytes, tmp_path: Path
+) -> None:
+    # The in-process harness only serves as the test's hands (DB, S3, NATS, advisor); its consumer is off.
+    hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
+    env = {**hands.env, "CONSUMER_ENABLED": "true", "CONSUMER_ACK_WAIT_S": "2", "LOG_FORMAT": "json"}
+    log = tmp_path / "analyzer.log"
+    upload = await hands.submit(good_run)
+
+    # The first process decodes slowly, so it is surely killed between download and commit.
+    first = _start({**env, "DECODE_FUNCTION": "analyzer_service.testing:slow"}, log)
+    try:
+        await hands.wait_for(upload.activity_id, lambda r: r["status"] == "analyzing", within_s=30)
+    except AssertionError:
+        raise AssertionError(log.read_text()[-3000:]) from None
+    finally:
+        assert _kill(first) == -signal.SIGKILL
+    assert (await hands.state(upload.activity_id))["status"] == "analyzing"  # died before commit
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 0
+
+    second = _start(env, log)
+    try:
+        row = await hands.settled(upload.activity_id, within_s=30)
+        assert row["status"] == "analyzed" and row["advice_status"] == "ready"
+        assert row["attempts"] == 2  # the redelivery analyzed it again, from scratch
+        # The same event once more (a replay): nothing changes.
+        await hands.publish(upload)
+        deadline = time.monotonic() + 10
+        while (await hands.consumer_info()).num_pending or (await hands.consumer_info()).num_ack_pending:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
+        assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 1
+        assert hands.advisor.calls == 1
+    finally:
+        # SIGTERM: graceful stop, exit code 0.
+        code = _kill(second, signal.SIGTERM)
+    assert code == 0, log.read_text()[-3000:]
+    assert str(uuid.UUID(upload.activity_id)) in log.read_text()  # log lines carry the activity id

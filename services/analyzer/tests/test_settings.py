@@ -1,0 +1,37 @@
+"""Configuration is read once and refused as a whole when wrong."""
+
+from __future__ import annotations
+
+import pytest
+from analyzer_service.settings import AnalyzerSettings
+from fitcoach_runtime.settings import SettingsError, load_settings
+
+BASE = {
+    "DATABASE_URL": "postgresql://localhost/x",
+    "NATS_URL": "nats://127.0.0.1:4222",
+    "S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+    "R2_ACCESS_KEY": "a",
+    "R2_SECRET_KEY": "b",
+    "R2_BUCKET_NAME": "fit",
+    "SUPABASE_URL": "http://127.0.0.1:54321",
+    "ADVISOR_ADDR": "127.0.0.1:50053",
+}
+
+
+def test_defaults() -> None:
+    settings = load_settings(AnalyzerSettings, BASE)
+    assert settings.decode.timeout_s == 60 and settings.decode.memory_mb == 1024
+    assert settings.decode.max_bytes == 50 * 1024 * 1024
+    assert settings.consumer.durable == "analyzer" and settings.consumer.max_deliver == 8
+    assert settings.nats.stream == "FITCOACH_UPLOADS"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    env = {**BASE, "DECODE_TIMEOUT_S": "soon", "CONSUMER_MAX_DELIVER": "0"}
+    del env["ADVISOR_ADDR"]
+    with pytest.raises(SettingsError) as info:
+        load_settings(AnalyzerSettings, env)
+    message = str(info.value)
+    assert "DECODE_TIMEOUT_S='soon'" in message and "ADVISOR_ADDR is required" in message
+    with pytest.raises(SettingsError, match="CONSUMER_MAX_DELIVER must be at least 1"):
+        load_settings(AnalyzerSettings, {**BASE, "CONSUMER_MAX_DELIVER": "0"})

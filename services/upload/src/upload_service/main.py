@@ -1,0 +1,115 @@
+"""Wiring only: settings → resources → server (+ the outbox relay as a background task)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import asyncpg
+from fitcoach.upload.v1 import upload_service_pb2, upload_service_pb2_grpc
+from fitcoach_runtime.auth import TokenVerifier
+from fitcoach_runtime.db import apply_migrations, create_pool
+from fitcoach_runtime.events import connect_nats, ensure_stream
+from fitcoach_runtime.grpc_server import GrpcService, RunningServer, main_entry, run_service, start_server
+from fitcoach_runtime.storage import s3_client
+from nats.js.client import JetStreamContext
+
+from upload_service.relay import OutboxRelay
+from upload_service.repository import ActivityRepository, OutboxRepository
+from upload_service.service import UploadService
+from upload_service.servicer import UploadServicer
+from upload_service.settings import UploadSettings
+from upload_service.settings import load as load_upload_settings
+from upload_service.store import S3ObjectStore
+from upload_service.sweeper import PendingSweeper
+
+SERVICE_NAME = upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name
+
+
+async def _stop_task(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@dataclass(frozen=True)
+class Components:
+    """The upload service's parts, opened but not yet serving (tests drive them directly)."""
+
+    pool: asyncpg.Pool
+    js: JetStreamContext
+    service: UploadService
+    relay: OutboxRelay
+    sweeper: PendingSweeper
+
+
+async def open_components(resources: AsyncExitStack, settings: UploadSettings) -> Components:
+    """Connect to PostgreSQL (migrated), NATS (stream ensured) and S3; closed in reverse by `resources`."""
+    pool = await create_pool(settings.database)
+    resources.push_async_callback(pool.close)
+    await apply_migrations(pool, "upload", "upload_service")
+
+    nc = await connect_nats(settings.nats, "upload")
+    resources.push_async_callback(nc.close)
+    js = nc.jetstream()
+    await ensure_stream(js, settings.nats.stream)
+
+    s3 = await resources.enter_async_context(s3_client(settings.storage))
+    s3_public = s3
+    if settings.storage.effective_public_endpoint != settings.storage.effective_endpoint:
+        s3_public = await resources.enter_async_context(s3_client(settings.storage, public=True))
+
+    relay = OutboxRelay(
+        OutboxRepository(pool),
+        js,
+        stream=settings.nats.stream,
+        batch_size=settings.relay.batch_size,
+        poll_interval_s=settings.relay.poll_interval_s,
+        publish_timeout_s=settings.relay.publish_timeout_s,
+    )
+    activities = ActivityRepository(pool)
+    objects = S3ObjectStore(s3, s3_public, settings.storage.bucket)
+    service = UploadService(
+        activities,
+        objects,
+        max_upload_bytes=settings.limits.max_upload_bytes,
+        url_ttl_s=settings.limits.upload_url_ttl_s,
+    )
+    sweeper = PendingSweeper(
+        activities,
+        objects,
+        abandon_after_s=settings.sweeper.abandon_after_h * 3600,
+        interval_s=settings.sweeper.interval_s,
+    )
+    return Components(pool, js, service, relay, sweeper)
+
+
+async def start(resources: AsyncExitStack, settings: UploadSettings) -> RunningServer:
+    """Open the components, run the outbox relay and the sweeper in the background and serve gRPC."""
+    parts = await open_components(resources, settings)
+    relay_task = asyncio.create_task(parts.relay.run(), name="outbox-relay")
+    resources.push_async_callback(_stop_task, relay_task)
+    sweeper_task = asyncio.create_task(parts.sweeper.run(), name="pending-sweeper")
+    resources.push_async_callback(_stop_task, sweeper_task)
+    servicer = UploadServicer(parts.service)
+    server = await start_server(
+        settings.server.grpc_listen,
+        [GrpcService(SERVICE_NAME, upload_service_pb2_grpc.add_UploadServiceServicer_to_server, servicer)],
+        verifier=TokenVerifier.from_settings(settings.auth),
+        max_concurrent_rpcs=settings.server.max_concurrent_rpcs,
+    )
+    # Stops first on the way out (before the relay, S3, NATS and the pool it relies on); a no-op after
+    # run_service's graceful stop.
+    resources.push_async_callback(server.stop, 0)
+    return server
+
+
+async def serve() -> None:
+    settings = load_upload_settings()
+    await run_service("upload", settings.server, lambda resources: start(resources, settings))
+
+
+def run() -> None:
+    main_entry(serve)

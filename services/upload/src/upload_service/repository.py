@@ -1,0 +1,197 @@
+"""SQL for upload.activities and upload.outbox (asyncpg)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
+
+# Status changes are announced here so WatchActivity streams without polling (payload: the activity id).
+ACTIVITY_CHANNEL = "fitcoach_activity"
+# New outbox rows wake the relay (payload: empty); it also polls, so a lost notification only delays.
+OUTBOX_CHANNEL = "fitcoach_upload_outbox"
+
+_ACTIVITY_COLUMNS = """
+    id::text, user_id::text, file_name, size_bytes, sha256, object_key, status, created_at, uploaded_at,
+    url_expires_at, duplicate_of::text
+"""
+
+
+def _activity(row: asyncpg.Record) -> Activity:
+    return Activity(**dict(row))
+
+
+class ActivityRepository:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def insert_pending(self, activity: Activity) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                """
+                INSERT INTO upload.activities
+                    (id, user_id, file_name, size_bytes, sha256, object_key, status, created_at, url_expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT (user_id, sha256) DO NOTHING
+                RETURNING true
+                """,
+                activity.id,
+                activity.user_id,
+                activity.file_name,
+                activity.size_bytes,
+                activity.sha256,
+                activity.object_key,
+                PENDING,
+                activity.created_at,
+                activity.url_expires_at,
+            )
+            if inserted:
+                await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity.id)
+            return bool(inserted)
+
+    async def find_by_sha256(self, user_id: str, sha256: str) -> Activity | None:
+        row = await self.pool.fetchrow(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM upload.activities WHERE user_id = $1 AND sha256 = $2",
+            user_id,
+            sha256,
+        )
+        return _activity(row) if row else None
+
+    async def get_for_user(self, activity_id: str, user_id: str) -> Activity | None:
+        row = await self.pool.fetchrow(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM upload.activities WHERE id = $1 AND user_id = $2",
+            activity_id,
+            user_id,
+        )
+        return _activity(row) if row else None
+
+    async def set_url_expiry(self, activity_id: str, expires_at: dt.datetime) -> None:
+        await self.pool.execute(
+            "UPDATE upload.activities SET url_expires_at = greatest(url_expires_at, $2) WHERE id = $1",
+            activity_id,
+            expires_at,
+        )
+
+    async def mark_uploaded(
+        self, activity_id: str, user_id: str, uploaded_at: dt.datetime, event: OutboxEvent
+    ) -> str | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # The row lock serialises concurrent completes: the second waits, then sees `uploaded`.
+            status = await conn.fetchval(
+                "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2 FOR UPDATE",
+                activity_id,
+                user_id,
+            )
+            if status != PENDING:
+                return status
+            await conn.execute(
+                "UPDATE upload.activities SET status = $2, uploaded_at = $3 WHERE id = $1",
+                activity_id,
+                UPLOADED,
+                uploaded_at,
+            )
+            await conn.execute(
+                "INSERT INTO upload.outbox (id, subject, payload) VALUES ($1, $2, $3)",
+                event.id,
+                event.subject,
+                event.payload,
+            )
+            await conn.execute(
+                "SELECT pg_notify($1, $2), pg_notify($3, '')", ACTIVITY_CHANNEL, activity_id, OUTBOX_CHANNEL
+            )
+            return UPLOADED
+
+    @contextlib.asynccontextmanager
+    async def claim_abandoned(
+        self, created_before: dt.datetime, now: dt.datetime, limit: int
+    ) -> AsyncIterator[AbandonedUploads]:
+        """Lock pending activities created before `created_before` whose URL has expired (SKIP LOCKED)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                f"""
+                SELECT {_ACTIVITY_COLUMNS} FROM upload.activities
+                WHERE status = $1 AND created_at < $2 AND url_expires_at < $3
+                ORDER BY created_at
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED
+                """,
+                PENDING,
+                created_before,
+                now,
+                limit,
+            )
+            yield AbandonedUploads([_activity(r) for r in rows], conn)
+
+
+@dataclass
+class AbandonedUploads:
+    """Abandoned pending activities, locked until the surrounding transaction ends."""
+
+    activities: list[Activity]
+    _conn: asyncpg.Connection
+
+    async def delete(self, activity_ids: Sequence[str]) -> None:
+        if activity_ids:
+            await self._conn.execute(
+                "DELETE FROM upload.activities WHERE id = ANY($1::uuid[])", list(activity_ids)
+            )
+            await self._conn.executemany(
+                "SELECT pg_notify($1, $2)", [(ACTIVITY_CHANNEL, activity_id) for activity_id in activity_ids]
+            )
+
+
+@dataclass
+class ClaimedEvents:
+    """Outbox rows locked by this relay until the surrounding transaction ends."""
+
+    events: list[OutboxEvent]
+    _conn: asyncpg.Connection
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            await self._conn.execute(
+                "UPDATE upload.outbox SET published_at = now() WHERE id = ANY($1::uuid[])", list(event_ids)
+            )
+
+
+class OutboxRepository:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def claim(self, limit: int) -> AsyncIterator[ClaimedEvents]:
+        """Lock up to `limit` unpublished events; SKIP LOCKED lets several relays share the outbox."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """
+                SELECT id::text, subject, payload FROM upload.outbox
+                WHERE published_at IS NULL
+                ORDER BY created_at
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+                """,
+                limit,
+            )
+            yield ClaimedEvents([OutboxEvent(r["id"], r["subject"], bytes(r["payload"])) for r in rows], conn)
+
+    @contextlib.asynccontextmanager
+    async def wake_ups(self, on_notify: Callable[[], None]) -> AsyncIterator[Callable[[], bool]]:
+        """Call `on_notify` whenever an outbox row is committed (holds one pooled connection).
+
+        Yields a function telling whether the listening connection is still open."""
+        async with self.pool.acquire() as conn:
+
+            def listener(*_: object) -> None:
+                on_notify()
+
+            await conn.add_listener(OUTBOX_CHANNEL, listener)
+            try:
+                yield lambda: not conn.is_closed()
+            finally:
+                if not conn.is_closed():
+                    await conn.remove_listener(OUTBOX_CHANNEL, listener)

@@ -1,0 +1,128 @@
+"""Upload service test harness: the real service parts on real PostgreSQL, NATS and SeaweedFS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fitcoach_runtime.settings import load_settings
+from upload_service.main import Components, open_components
+from upload_service.service import UploadTicket
+from upload_service.settings import UploadSettings
+
+DEV_SECRET = "upload-tests-dev-secret-0123456789abcdef"
+SUPABASE_URL = "http://supabase.invalid"
+STREAM = "FITCOACH_UPLOADS"
+
+
+@dataclass(frozen=True)
+class FitFile:
+    """Bytes standing in for a FIT file (the upload service never parses them)."""
+
+    body: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+
+@pytest.fixture
+def make_file() -> Callable[[int], FitFile]:
+    return lambda size=2048: FitFile(os.urandom(size))
+
+
+@pytest.fixture
+def upload_env(database_url: str, nats_server: Any, s3_bucket: Any) -> dict[str, str]:
+    """Environment for one upload service on this test's database, private NATS and fresh bucket."""
+    return {
+        "GRPC_LISTEN": "127.0.0.1:0",
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_server.url,
+        "NATS_STREAM": STREAM,
+        **s3_bucket.env(),
+        "AUTH_MODE": "dev",
+        "SUPABASE_URL": SUPABASE_URL,
+        "SUPABASE_JWT_SECRET": DEV_SECRET,
+        "OUTBOX_POLL_INTERVAL_S": "0.2",
+    }
+
+
+@pytest.fixture
+def upload_settings(upload_env: dict[str, str]) -> UploadSettings:
+    return load_settings(UploadSettings, upload_env)
+
+
+@pytest.fixture
+async def parts(upload_settings: UploadSettings) -> AsyncIterator[Components]:
+    """The service's components, connected and migrated; the relay is not running unless a test runs it."""
+    async with AsyncExitStack() as resources:
+        yield await open_components(resources, upload_settings)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def user_id() -> str:
+    return str(uuid.uuid4())
+
+
+Put = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def put(http: httpx.AsyncClient) -> Put:
+    """PUT like a client would: the URL and exactly the headers CreateUpload returned (unless overridden)."""
+
+    async def do_put(
+        ticket: UploadTicket, body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        sent = dict(ticket.headers or {}) if headers is None else headers
+        return await http.put(url or ticket.url, content=body, headers=sent)
+
+    return do_put
+
+
+async def _eventually(probe: Callable[[], Awaitable[Any]], timeout_s: float = 5.0) -> Any:
+    """Polls `probe` until it returns something truthy (for effects of background tasks)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not (value := await probe()):
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
+    return value
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[Any]]:
+    return _eventually
+
+
+@pytest.fixture
+async def relay_running(parts: Components) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """`await relay_running()` starts the service's relay as a background task (stopped after the test)."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        tasks.append(asyncio.create_task(parts.relay.run()))
+
+    yield start
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,28 @@
+"""Fixtures for the cross-service tests: the whole FitCoach system, started once per test session."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fitcoach_stack.stack import Stack
+
+# Test modules import their shared helpers as `support` (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server: object, s3_server: object) -> Iterator[Stack]:
+    """Every service, Envoy and a private NATS; PostgreSQL and SeaweedFS are the session's shared servers
+    (a fresh database and bucket), which saves their start-up time."""
+    env = {
+        "DATABASE_URL": postgres_server.create_database(),  # type: ignore[attr-defined]
+        **s3_server.env(),  # type: ignore[attr-defined]
+        "R2_BUCKET_NAME": f"e2e-{uuid.uuid4().hex[:8]}",
+    }
+    with Stack(tmp_path_factory.mktemp("stack"), env=env) as running:
+        yield running

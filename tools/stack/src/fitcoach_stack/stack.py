@@ -1,0 +1,431 @@
+"""The whole FitCoach system on one machine: servers, bucket, stream, the three services and the gateway.
+
+`Stack` is what `fitcoach-stack run` (make run) runs and what end-to-end tests use:
+
+    with Stack(tmp_path, env={"DATABASE_URL": database_url, **s3_bucket.env()}) as stack:
+        stack.gateway_address        # "127.0.0.1:<port>" for grpc channels
+        stack.token(user_id)         # a dev JWT the services accept
+
+Servers whose URL is in `env` (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL + R2 keys) are used, not started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import importlib.util
+import os
+import secrets
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TextIO
+
+from fitcoach_stack.gateway import HEALTH_SERVICES, start_gateway
+from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail
+from fitcoach_stack.servers import (
+    EnvoyServer,
+    ExternalPostgres,
+    NatsServer,
+    PostgresServer,
+    S3Credentials,
+    SeaweedServer,
+    nats_from_env,
+    postgres_from_env,
+    run_psql,
+    s3_from_env,
+    with_database,
+)
+
+SERVICES = ("advisor", "upload", "analyzer")  # start order: the analyzer calls the advisor
+DEFAULT_BUCKET = "fitcoach"
+DEFAULT_DATABASE = "fitcoach"
+HOST = "127.0.0.1"
+
+
+class ServiceExited(RuntimeError):
+    """A service process ended while the stack was running (the message has its log tail)."""
+
+
+def _in_thread(coro: Any) -> Any:
+    """Runs a coroutine to completion on a private loop: works whether or not the caller has a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _ensure_stream(nats_url: str, stream: str) -> None:
+    from fitcoach_runtime.events import connect_nats, ensure_stream
+    from fitcoach_runtime.settings import NatsSettings, load_settings
+
+    settings = load_settings(NatsSettings, {"NATS_URL": nats_url, "NATS_STREAM": stream})
+    nc = await connect_nats(settings, "fitcoach-stack")
+    try:
+        await ensure_stream(nc.jetstream(), settings.stream)
+    finally:
+        await nc.close()
+
+
+def _grpc_healthy(address: str, service: str = "", upstream: str | None = None, timeout: float = 1.0) -> bool:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    metadata = (("fitcoach-upstream", upstream),) if upstream else None
+    with grpc.insecure_channel(address) as channel:
+        reply = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=service), timeout=timeout, metadata=metadata
+        )
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (the format of stack.env); blank lines and # comments ignored."""
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+class Stack:
+    """Starts everything on free ports with data under `root`; `stop()` (or leaving `with`) ends all of it."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        services: Sequence[str] = SERVICES,
+        cors_origins: Sequence[str] = ("http://localhost:5173", "http://127.0.0.1:5173"),
+        durable: bool = True,
+        service_env: Mapping[str, str] | None = None,
+        service_commands: Mapping[str, Sequence[str]] | None = None,
+        startup_timeout: float = 60.0,
+        out: TextIO | None = None,
+    ) -> None:
+        """
+        root: data and logs (`make run`: .fitcoach/). env: where externals and pass-through settings
+        (GEMINI_API_KEY, MAX_UPLOAD_BYTES ...) come from (default os.environ). services: which of the
+        three to start (tests of the launcher itself may start none). service_env: extra env for every
+        service. service_commands: argv per service instead of `python -m <name>_service`.
+        """
+        self.root = Path(root).resolve()
+        self.base_env = dict(os.environ if env is None else env)
+        self.services = tuple(services)
+        self.cors_origins = tuple(cors_origins)
+        self.durable = durable
+        self.extra_service_env = dict(service_env or {})
+        self.service_commands = {k: list(v) for k, v in (service_commands or {}).items()}
+        self.startup_timeout = startup_timeout
+        self.out = out
+        self.timings: dict[str, float] = {}
+        self.postgres: PostgresServer | ExternalPostgres | None = None
+        self.nats: Any = None
+        self.s3: Any = None
+        self.envoy: EnvoyServer | None = None
+        self.processes: dict[str, ManagedProcess] = {}
+        self.service_ports: dict[str, int] = {}
+        self.metrics_ports: dict[str, int] = {}
+        self.database_url = ""
+        self.bucket = self.base_env.get("R2_BUCKET_NAME") or DEFAULT_BUCKET
+        self.jwt_secret = ""
+        self.gateway_port = 0
+        self._lock_file: Any = None
+
+    # ------------------------------------------------------------------------------------------ properties
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{HOST}:{self.gateway_port}"
+
+    @property
+    def gateway_address(self) -> str:
+        return f"{HOST}:{self.gateway_port}"
+
+    @property
+    def supabase_url(self) -> str:
+        # Dev mode has no Supabase; the URL only makes the issuer (<url>/auth/v1) that tokens carry.
+        return self.gateway_url
+
+    @property
+    def issuer(self) -> str:
+        return self.supabase_url + "/auth/v1"
+
+    @property
+    def s3_credentials(self) -> S3Credentials:
+        assert self.s3 is not None, "stack not started"
+        return self.s3.credentials  # type: ignore[no-any-return]
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / "stack.env"
+
+    def service_address(self, name: str) -> str:
+        return f"{HOST}:{self.service_ports[name]}"
+
+    def service_log(self, name: str) -> Path:
+        return self.logs_dir / f"{name}.log"
+
+    def token(self, user_id: str | None = None, **kwargs: Any) -> str:
+        """A dev JWT (Supabase-shaped) the running services accept."""
+        from fitcoach_runtime.auth import mint_dev_token
+
+        return mint_dev_token(self.jwt_secret, issuer=self.issuer, user_id=user_id, **kwargs)
+
+    # ---------------------------------------------------------------------------------------------- start
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        self._take_lock()
+        self.gateway_port = free_ports(1)[0]
+        self.jwt_secret = self._jwt_secret()
+        self._start_servers()
+        self._prepare_data()
+        for name in self.services:
+            self._start_service(name)
+        self._start_gateway()
+        self._wait_gateway_healthy()
+        self.write_env_file()
+
+    def _take_lock(self) -> None:
+        # Two stacks on one data dir would fight over PostgreSQL's and SeaweedFS's files.
+        self._lock_file = open(self.root / "stack.lock", "w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise ServerStartError(f"another fitcoach-stack is running on {self.root}") from None
+
+    def _jwt_secret(self) -> str:
+        if self.base_env.get("SUPABASE_JWT_SECRET"):
+            return self.base_env["SUPABASE_JWT_SECRET"]
+        # Kept across runs so tokens minted by fitctl stay valid while the stack restarts.
+        path = self.root / "dev-jwt-secret"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _start_servers(self) -> None:
+        self.postgres = postgres_from_env(self.root / "postgres", self.base_env, durable=self.durable)
+        self.nats = nats_from_env(self.root / "nats", self.base_env)
+        self.s3 = s3_from_env(self.root / "seaweedfs", self.base_env)
+        servers = {"seaweedfs": self.s3, "nats": self.nats, "postgres": self.postgres}  # longest first
+        # Launched here (the main thread: see ManagedProcess's parent-death signal), then waited for in
+        # parallel: SeaweedFS (~0.9 s) dominates; PostgreSQL (~0.4 s with initdb) and NATS fit beside it.
+        for server in servers.values():
+            server.launch()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = {name: pool.submit(server.wait) for name, server in servers.items()}
+            errors = [f.exception() for f in futures.values() if f.exception() is not None]
+        for name, server in servers.items():
+            self.timings[name] = server.startup_s
+        if errors:
+            raise errors[0]  # type: ignore[misc]
+
+    def _prepare_data(self) -> None:
+        started = time.monotonic()
+        assert self.postgres is not None
+        if self.base_env.get("DATABASE_URL"):
+            self.database_url = self.base_env["DATABASE_URL"]
+        else:
+            exists = run_psql(
+                self.postgres.dsn, f"SELECT 1 FROM pg_database WHERE datname = '{DEFAULT_DATABASE}'"
+            ).strip()
+            if not exists:
+                run_psql(self.postgres.dsn, f'CREATE DATABASE "{DEFAULT_DATABASE}"')
+            self.database_url = with_database(self.postgres.dsn, DEFAULT_DATABASE)
+        self.s3_credentials.ensure_bucket(self.bucket)
+        _in_thread(_ensure_stream(self.nats.url, self.base_env.get("NATS_STREAM") or "FITCOACH_UPLOADS"))
+        self.timings["bucket+stream+database"] = time.monotonic() - started
+
+    def service_environment(self, name: str) -> dict[str, str]:
+        """The env a service process gets: the base env, then the stack's endpoints, then service_env."""
+        creds = self.s3_credentials
+        env = dict(self.base_env)
+        env.update(
+            {
+                "GRPC_LISTEN": self.service_address(name),
+                "DATABASE_URL": self.database_url,
+                "NATS_URL": self.nats.url,
+                "S3_ENDPOINT_URL": creds.endpoint_url,
+                "R2_ACCESS_KEY": creds.access_key,
+                "R2_SECRET_KEY": creds.secret_key,
+                "R2_BUCKET_NAME": self.bucket,
+                "S3_REGION": creds.region,
+                "AUTH_MODE": self.base_env.get("AUTH_MODE") or "dev",
+                "SUPABASE_JWT_SECRET": self.jwt_secret,
+                "SUPABASE_URL": self.base_env.get("SUPABASE_URL") or self.supabase_url,
+                "LOG_LEVEL": self.base_env.get("LOG_LEVEL") or "INFO",
+                "LOG_FORMAT": self.base_env.get("LOG_FORMAT") or "json",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if "advisor" in self.service_ports:
+            env["ADVISOR_ADDR"] = self.service_address("advisor")
+        if name in self.metrics_ports:
+            env["METRICS_LISTEN"] = f"{HOST}:{self.metrics_ports[name]}"
+        env.update(self.extra_service_env)
+        return env
+
+    def _service_argv(self, name: str) -> list[str]:
+        if name in self.service_commands:
+            return self.service_commands[name]
+        module = f"{name}_service"
+        if importlib.util.find_spec(module) is None:
+            raise ServerStartError(f"service package {module} is not installed (make venv)")
+        return [sys.executable, "-m", module]
+
+    def _start_service(self, name: str) -> None:
+        started = time.monotonic()
+        self.service_ports[name], self.metrics_ports[name] = free_ports(2)
+        log = self.service_log(name)
+        log.write_text("")  # one run per file: the tail printed on failure is this run's
+        proc = ManagedProcess(name, self._service_argv(name), log, env=self.service_environment(name))
+        self.processes[name] = proc
+        proc.start()
+        proc.wait_ready(
+            lambda: _grpc_healthy(self.service_address(name), HEALTH_SERVICES[name]),
+            timeout=self.startup_timeout,
+            what="SERVING (grpc.health.v1)",
+        )
+        self.timings[name] = time.monotonic() - started
+
+    def _start_gateway(self) -> None:
+        started = time.monotonic()
+        # Without services (launcher tests) the clusters point at closed ports; Envoy still starts.
+        unused = free_ports(1)[0]
+        port = {name: self.service_ports.get(name, unused) for name in ("upload", "analyzer", "advisor")}
+        self.envoy = start_gateway(
+            self.root / "envoy",
+            **port,
+            cors_origins=self.cors_origins,
+            listen_port=self.gateway_port,
+            log_level="info",
+        )
+        self.timings["envoy"] = time.monotonic() - started
+
+    def _wait_gateway_healthy(self) -> None:
+        """Each running service answers SERVING through the gateway, and Envoy's own checks agree."""
+        assert self.envoy is not None
+        started = time.monotonic()
+        deadline = started + self.startup_timeout
+        pending = set(self.services)
+        while pending:
+            self.check_services()
+            for name in sorted(pending):
+                with contextlib.suppress(Exception):
+                    if _grpc_healthy(self.gateway_address, HEALTH_SERVICES[name], upstream=name) and (
+                        self._envoy_sees_healthy(name)
+                    ):
+                        pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise ServerStartError(
+                    f"not healthy through the gateway within {self.startup_timeout:.0f} s: {sorted(pending)}; "
+                    f"envoy log {self.envoy.log_path}:\n{log_tail(self.envoy.log_path)}"
+                )
+            if pending:
+                time.sleep(0.05)
+        self.timings["gateway healthy"] = time.monotonic() - started
+
+    def _envoy_sees_healthy(self, cluster: str) -> bool:
+        import urllib.request
+
+        assert self.envoy is not None
+        with urllib.request.urlopen(f"{self.envoy.admin_url}/clusters", timeout=1) as resp:
+            lines = resp.read().decode().splitlines()
+        flags = [
+            ln.rsplit("::", 1)[-1]
+            for ln in lines
+            if ln.startswith(f"{cluster}::") and "::health_flags::" in ln
+        ]
+        return flags == ["healthy"]
+
+    def write_env_file(self) -> Path:
+        creds = self.s3_credentials
+        values = {
+            "FITCOACH_GATEWAY_URL": self.gateway_url,
+            "FITCOACH_GATEWAY_ADDR": self.gateway_address,
+            "FITCOACH_ENVOY_ADMIN_URL": self.envoy.admin_url if self.envoy else "",
+            "AUTH_MODE": "dev",
+            "SUPABASE_URL": self.supabase_url,
+            "SUPABASE_JWT_SECRET": self.jwt_secret,
+            "FITCOACH_AUTH_ISSUER": self.issuer,
+            "DATABASE_URL": self.database_url,
+            "NATS_URL": self.nats.url,
+            "S3_ENDPOINT_URL": creds.endpoint_url,
+            "R2_ACCESS_KEY": creds.access_key,
+            "R2_SECRET_KEY": creds.secret_key,
+            "R2_BUCKET_NAME": self.bucket,
+            "S3_REGION": creds.region,
+            **{f"FITCOACH_{n.upper()}_ADDR": self.service_address(n) for n in self.service_ports},
+            "FITCOACH_LOGS_DIR": str(self.logs_dir),
+            "FITCOACH_STACK_PID": str(os.getpid()),
+        }
+        text = "# Written by fitcoach-stack while it runs; removed when it stops. Contains dev secrets.\n"
+        text += "".join(f"{k}={v}\n" for k, v in values.items())
+        tmp = self.env_file.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o600)
+        tmp.replace(self.env_file)
+        return self.env_file
+
+    # ------------------------------------------------------------------------------------------- running
+
+    def check_services(self) -> None:
+        """Raises ServiceExited (with the log tail) when a service process has ended."""
+        for name, proc in self.processes.items():
+            if not proc.running():
+                code = proc.proc.returncode if proc.proc else None
+                raise ServiceExited(
+                    f"{name} exited (code {code}); last lines of {proc.log_path}:\n{log_tail(proc.log_path)}"
+                )
+
+    # ----------------------------------------------------------------------------------------------- stop
+
+    def stop(self) -> None:
+        """Services first (each drains within its grace), then envoy, nats, seaweedfs, postgres."""
+        grace = float(self.base_env.get("SHUTDOWN_GRACE_S") or 10) + 5
+        with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
+            list(pool.map(lambda p: p.stop(timeout=grace), self.processes.values()))
+        self.processes.clear()
+        for server in (self.envoy, self.nats, self.s3, self.postgres):
+            if server is not None:
+                server.stop()
+        self.envoy = None
+        with contextlib.suppress(FileNotFoundError):
+            if self.env_file.exists() and f"FITCOACH_STACK_PID={os.getpid()}\n" in self.env_file.read_text():
+                self.env_file.unlink()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+
+def server_kinds(stack: Stack) -> dict[str, str]:
+    """embedded/external per server (for the launcher's summary line)."""
+    return {
+        "postgres": "embedded" if isinstance(stack.postgres, PostgresServer) else "external",
+        "nats": "embedded" if isinstance(stack.nats, NatsServer) else "external",
+        "s3": "embedded" if isinstance(stack.s3, SeaweedServer) else "external",
+    }

@@ -1,0 +1,154 @@
+"""The launcher: Stack (the Python API e2e tests use) and `fitcoach-stack run` (make run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import jwt
+import pytest
+from fitcoach_stack.process import ServerStartError, port_open
+from fitcoach_stack.pytest_plugin import S3Bucket
+from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, _grpc_healthy, read_env_file
+
+FAKE = Path(__file__).with_name("fake_service.py")
+
+
+def fake(mode_by_service: dict[str, str] | None = None) -> dict[str, list[str]]:
+    modes = mode_by_service or {}
+    return {name: [sys.executable, str(FAKE), name, modes.get(name, "serve")] for name in SERVICES}
+
+
+def test_stack_starts_services_behind_the_gateway_and_stops_them(
+    stack_factory: Callable[..., Stack], tmp_path: Path, database_url: str, s3_bucket: S3Bucket
+) -> None:
+    stack = stack_factory(service_commands=fake(), service_env={"FAKE_ENV_DIR": str(tmp_path)})
+
+    for name, service in (("upload", "fitcoach.upload.v1.UploadService"),
+                          ("analyzer", "fitcoach.activity.v1.ActivityService"),
+                          ("advisor", "fitcoach.advisor.v1.AdvisorService")):  # fmt: skip
+        assert _grpc_healthy(stack.gateway_address, service, upstream=name)
+
+    written = read_env_file(stack.env_file)
+    assert written["FITCOACH_GATEWAY_URL"] == stack.gateway_url
+    assert written["DATABASE_URL"] == database_url
+    assert written["R2_BUCKET_NAME"] == s3_bucket.bucket
+
+    analyzer_env = json.loads((tmp_path / "analyzer.json").read_text())
+    assert analyzer_env["ADVISOR_ADDR"] == stack.service_address("advisor")
+    assert analyzer_env["GRPC_LISTEN"] == stack.service_address("analyzer")
+    assert analyzer_env["AUTH_MODE"] == "dev"
+    assert analyzer_env["SUPABASE_URL"] == stack.gateway_url
+    assert analyzer_env["SUPABASE_JWT_SECRET"] == stack.jwt_secret
+    assert analyzer_env["R2_SECRET_KEY"] == s3_bucket.secret_key
+
+    claims = jwt.decode(stack.token(), stack.jwt_secret, algorithms=["HS256"], audience="authenticated",
+                        issuer=stack.gateway_url + "/auth/v1")  # fmt: skip
+    assert claims["sub"]
+
+    pids = [p.pid for p in stack.processes.values()]
+    stack.stop()
+    assert not stack.env_file.exists()
+    assert not port_open("127.0.0.1", stack.gateway_port)
+    for pid in pids:
+        assert pid is not None and not Path(f"/proc/{pid}").exists()
+
+
+def test_a_service_failing_at_start_stops_everything_and_shows_its_log(
+    stack_factory: Callable[..., Stack], tmp_path: Path
+) -> None:
+    with pytest.raises(ServerStartError) as err:
+        stack_factory(service_commands=fake({"upload": "exit"}), service_env={"FAKE_ENV_DIR": str(tmp_path)})
+    assert "upload exited (code 3)" in str(err.value)
+    assert "DATABASE_URL is required" in str(err.value)
+    # The advisor had started before upload failed: it was stopped with the rest.
+    advisor_pid = json.loads((tmp_path / "advisor.json").read_text())
+    assert advisor_pid  # the advisor really ran
+    assert not port_open("127.0.0.1", int(advisor_pid["GRPC_LISTEN"].rsplit(":", 1)[1]))
+
+
+def test_a_service_dying_later_is_reported_with_its_log(
+    stack_factory: Callable[..., Stack], tmp_path: Path
+) -> None:
+    stack = stack_factory(
+        service_commands=fake({"advisor": "die-after-ready"}), service_env={"FAKE_ENV_DIR": str(tmp_path)}
+    )
+    deadline = time.monotonic() + 20
+    with pytest.raises(ServiceExited) as err:
+        while time.monotonic() < deadline:
+            stack.check_services()
+            time.sleep(0.05)
+    assert "advisor exited (code 4)" in str(err.value)
+    assert "lost the database" in str(err.value)
+
+
+def test_one_stack_per_data_dir(stack_factory: Callable[..., Stack], tmp_path: Path) -> None:
+    first = stack_factory(services=())
+    second = Stack(first.root, env={"DATABASE_URL": "postgresql://unused"}, services=())
+    with pytest.raises(ServerStartError, match="another fitcoach-stack"):
+        second.start()
+
+
+def _start_cli(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fitcoach_stack.cli", "run", "--data-dir", str(data_dir), "--services"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # blocks until ready (or EOF if it failed)
+        seen.append(line)
+        if line.startswith("FitCoach ready: "):
+            return proc, line
+    return proc, "".join(seen)
+
+
+def _children_of_data_dir(data_dir: Path) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if str(data_dir) in line and "ps -eo" not in line]
+
+
+@pytest.mark.slow
+def test_cli_runs_the_embedded_servers_until_signalled_and_keeps_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / ".fitcoach"
+    proc, first = _start_cli(data_dir)
+    try:
+        assert first.startswith("FitCoach ready: http://127.0.0.1:"), first + (
+            proc.stderr.read() if proc.stderr else ""
+        )
+        env = read_env_file(data_dir / "stack.env")
+        assert first.split()[-1] == env["FITCOACH_GATEWAY_URL"]
+        assert "127.0.0.1:5432" not in env["DATABASE_URL"] and "4222" not in env["NATS_URL"]
+        from fitcoach_stack.servers import S3Credentials
+
+        creds = S3Credentials(env["S3_ENDPOINT_URL"], env["R2_ACCESS_KEY"], env["R2_SECRET_KEY"])
+        creds.client().put_object(Bucket=env["R2_BUCKET_NAME"], Key="kept.txt", Body=b"still here")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "fitcoach-stack: stopped" in output
+    assert not (data_dir / "stack.env").exists()
+    assert _children_of_data_dir(data_dir) == []
+
+    # Second run, Ctrl-C this time: same data dir, same credentials, the object is still there.
+    proc, first = _start_cli(data_dir)
+    try:
+        assert first.startswith("FitCoach ready:")
+        env2 = read_env_file(data_dir / "stack.env")
+        creds = S3Credentials(env2["S3_ENDPOINT_URL"], env2["R2_ACCESS_KEY"], env2["R2_SECRET_KEY"])
+        body = creds.client().get_object(Bucket=env2["R2_BUCKET_NAME"], Key="kept.txt")["Body"].read()
+        assert body == b"still here"
+        assert env2["SUPABASE_JWT_SECRET"] == env["SUPABASE_JWT_SECRET"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert _children_of_data_dir(data_dir) == []
+    assert os.stat(data_dir / "postgres" / "pgdata" / "PG_VERSION")
