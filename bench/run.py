@@ -1,0 +1,26 @@
+"""`make bench`: every benchmark, one after another, each printing its own figures and ratios."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = [
+    ("decoding: fitdecode vs the numpy decoder vs fitfast", ["decode.py"]),
+    ("analysis: decode + metrics per file", ["analysis.py"]),
+    ("pipeline: upload → analyzed through the running system", ["pipeline.py"]),
+]
+
+
+def main() -> int:
+    failed = 0
+    for title, argv in BENCHMARKS:
+        print(f"\n== {title}", flush=True)
+        failed |= subprocess.call([sys.executable, str(HERE / argv[0]), *argv[1:], *sys.argv[1:]]) != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
