@@ -46,7 +46,11 @@ def generate(out_dir: Path) -> list[Path]:
 
 
 def _tree(base: Path) -> dict[Path, Path]:
-    return {p.relative_to(base): p for p in (base / "fitcoach").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(base): p
+        for p in (base / "fitcoach").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def check() -> int:
@@ -57,7 +61,9 @@ def check() -> int:
         stale = sorted(
             str(rel)
             for rel in set(fresh) | set(committed)
-            if rel not in fresh or rel not in committed or not filecmp.cmp(fresh[rel], committed[rel], shallow=False)
+            if rel not in fresh
+            or rel not in committed
+            or not filecmp.cmp(fresh[rel], committed[rel], shallow=False)
         )
     if stale:
         print("generated stubs are stale; run `make proto`:\n  " + "\n  ".join(stale), file=sys.stderr)

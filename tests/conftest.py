@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from fitcoach_stack.stack import Stack
 
 # Test modules import their shared helpers as `support` (pytest runs with --import-mode=importlib).
@@ -16,7 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server: object, s3_server: object) -> Iterator[Stack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: object, s3_server: object
+) -> Iterator[Stack]:
     """Every service, Envoy and a private NATS; PostgreSQL and SeaweedFS are the session's shared servers
     (a fresh database and bucket), which saves their start-up time."""
     env = {

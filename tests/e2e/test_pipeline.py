@@ -20,7 +20,6 @@ from urllib.parse import urlsplit, urlunsplit
 import grpc
 import httpx
 import pytest
-
 from fitcoach.activity.v1 import activity_service_pb2 as act_pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as act_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as adv_pb
@@ -28,7 +27,6 @@ from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.grpc_client import bearer
 from fitcoach_stack.stack import Stack
-
 from support import fixture_path, grpc_web
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -47,7 +45,9 @@ def _new_user() -> str:
 
 def _create_request(path: Path) -> up_pb.CreateUploadRequest:
     data = path.read_bytes()
-    return up_pb.CreateUploadRequest(file_name=path.name, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return up_pb.CreateUploadRequest(
+        file_name=path.name, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
 
 
 def _put(created: up_pb.CreateUploadResponse, data: bytes) -> httpx.Response:
@@ -58,7 +58,7 @@ async def _upload_native(channel: grpc.aio.Channel, token: str, path: Path) -> s
     stub = up_grpc.UploadServiceStub(channel)
     created = await stub.CreateUpload(_create_request(path), metadata=bearer(token), timeout=10)
     assert not created.duplicate and created.upload_url
-    response = await asyncio.to_thread(_put, created, path.read_bytes())
+    response = await asyncio.to_thread(lambda: _put(created, path.read_bytes()))
     assert response.status_code == 200, response.text
     done = await stub.CompleteUpload(
         up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(token), timeout=10
@@ -74,7 +74,9 @@ async def _watch_until_final(channel: grpc.aio.Channel, token: str, activity_id:
     deadline = time.monotonic() + FINAL_TIMEOUT_S
     while time.monotonic() < deadline:
         call = stub.WatchActivity(
-            act_pb.WatchActivityRequest(activity_id=activity_id), metadata=bearer(token), timeout=FINAL_TIMEOUT_S
+            act_pb.WatchActivityRequest(activity_id=activity_id),
+            metadata=bearer(token),
+            timeout=FINAL_TIMEOUT_S,
         )
         async for change in call:
             seen.append(change.status)
@@ -90,7 +92,9 @@ async def _watch_until_final(channel: grpc.aio.Channel, token: str, activity_id:
 
 async def _get(channel: grpc.aio.Channel, token: str, activity_id: str) -> act_pb.Activity:
     stub = act_grpc.ActivityServiceStub(channel)
-    reply = await stub.GetActivity(act_pb.GetActivityRequest(activity_id=activity_id), metadata=bearer(token), timeout=10)
+    reply = await stub.GetActivity(
+        act_pb.GetActivityRequest(activity_id=activity_id), metadata=bearer(token), timeout=10
+    )
     return reply.activity
 
 
@@ -118,30 +122,46 @@ async def test_run_file_is_analyzed_with_advice_over_native_grpc(stack: Stack) -
     assert activity.advice.summary and activity.advice.next_session
     assert activity.advice.engine == adv_pb.ENGINE_OFFLINE  # no GEMINI_API_KEY in tests
     times = activity.times
-    assert times.created_at.seconds <= times.uploaded_at.seconds <= times.analyzed_at.seconds <= times.advised_at.seconds
+    assert (
+        times.created_at.seconds
+        <= times.uploaded_at.seconds
+        <= times.analyzed_at.seconds
+        <= times.advised_at.seconds
+    )
 
 
 def test_ride_file_is_analyzed_over_grpc_web(stack: Stack) -> None:
     token = stack.token(_new_user())
     path = fixture_path(RIDE_FILE)
     base = stack.gateway_url
-    created_call = grpc_web.call(base, "/fitcoach.upload.v1.UploadService/CreateUpload", _create_request(path), token=token)
+    created_call = grpc_web.call(
+        base, "/fitcoach.upload.v1.UploadService/CreateUpload", _create_request(path), token=token
+    )
     assert created_call.status == 0, created_call.message
     created = up_pb.CreateUploadResponse.FromString(created_call.payloads[0])
     assert _put(created, path.read_bytes()).status_code == 200
     completed = grpc_web.call(
-        base, "/fitcoach.upload.v1.UploadService/CompleteUpload", up_pb.CompleteUploadRequest(activity_id=created.activity_id), token=token
+        base,
+        "/fitcoach.upload.v1.UploadService/CompleteUpload",
+        up_pb.CompleteUploadRequest(activity_id=created.activity_id),
+        token=token,
     )
     assert completed.status == 0, completed.message
 
     deadline = time.monotonic() + FINAL_TIMEOUT_S
     while True:
         got = grpc_web.call(
-            base, "/fitcoach.activity.v1.ActivityService/GetActivity", act_pb.GetActivityRequest(activity_id=created.activity_id), token=token
+            base,
+            "/fitcoach.activity.v1.ActivityService/GetActivity",
+            act_pb.GetActivityRequest(activity_id=created.activity_id),
+            token=token,
         )
         assert got.status == 0, got.message
         activity = act_pb.GetActivityResponse.FromString(got.payloads[0]).activity
-        settled = activity.status == act_pb.ACTIVITY_STATUS_ANALYZED and activity.advice_status == act_pb.ADVICE_STATUS_READY
+        settled = (
+            activity.status == act_pb.ACTIVITY_STATUS_ANALYZED
+            and activity.advice_status == act_pb.ADVICE_STATUS_READY
+        )
         if settled or activity.status == act_pb.ACTIVITY_STATUS_FAILED or time.monotonic() > deadline:
             break
         time.sleep(0.3)
@@ -158,7 +178,9 @@ async def test_broken_file_fails_with_reason_while_good_file_beside_it_succeeds(
             _upload_native(channel, token, fixture_path(BROKEN_FILE)),
             _upload_native(channel, token, fixture_path(RIDE_FILE)),
         )
-        await asyncio.gather(_watch_until_final(channel, token, broken_id), _watch_until_final(channel, token, good_id))
+        await asyncio.gather(
+            _watch_until_final(channel, token, broken_id), _watch_until_final(channel, token, good_id)
+        )
         broken, good = await _get(channel, token, broken_id), await _get(channel, token, good_id)
     assert broken.status == act_pb.ACTIVITY_STATUS_FAILED
     assert "not a valid FIT file" in broken.failure_reason
@@ -173,21 +195,31 @@ async def test_another_user_cannot_see_complete_or_watch_an_activity(stack: Stac
         created = await uploads.CreateUpload(_create_request(path), metadata=bearer(owner), timeout=10)
         assert (await asyncio.to_thread(_put, created, path.read_bytes())).status_code == 200
         calls = {
-            "complete": uploads.CompleteUpload(up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(intruder)),
-            "get": activities.GetActivity(act_pb.GetActivityRequest(activity_id=created.activity_id), metadata=bearer(intruder)),
+            "complete": uploads.CompleteUpload(
+                up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(intruder)
+            ),
+            "get": activities.GetActivity(
+                act_pb.GetActivityRequest(activity_id=created.activity_id), metadata=bearer(intruder)
+            ),
         }
         for name, call in calls.items():
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await call
             assert refused.value.code() == grpc.StatusCode.NOT_FOUND, name
         with pytest.raises(grpc.aio.AioRpcError) as refused:
-            async for _ in activities.WatchActivity(act_pb.WatchActivityRequest(activity_id=created.activity_id), metadata=bearer(intruder)):
+            async for _ in activities.WatchActivity(
+                act_pb.WatchActivityRequest(activity_id=created.activity_id), metadata=bearer(intruder)
+            ):
                 pass
         assert refused.value.code() == grpc.StatusCode.NOT_FOUND
-        listed = await activities.ListActivities(act_pb.ListActivitiesRequest(page_size=100), metadata=bearer(intruder))
+        listed = await activities.ListActivities(
+            act_pb.ListActivitiesRequest(page_size=100), metadata=bearer(intruder)
+        )
         assert created.activity_id not in {a.activity_id for a in listed.activities}
         # The owner still completes it: the intruder's attempt changed nothing.
-        done = await uploads.CompleteUpload(up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(owner))
+        done = await uploads.CompleteUpload(
+            up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(owner)
+        )
         assert done.activity_id == created.activity_id
 
 
@@ -211,25 +243,43 @@ async def test_tampered_presigned_url_is_refused_by_the_store(stack: Stack) -> N
     # The attacker points their signed URL at the victim's key: the signature covers the path.
     other_key = urlunsplit(parts._replace(path=parts.path.replace(attacker, victim)))
     assert other_key != created.upload_url
-    forged_signature = created.upload_url[:-4] + ("0000" if not created.upload_url.endswith("0000") else "1111")
+    forged_signature = created.upload_url[:-4] + (
+        "0000" if not created.upload_url.endswith("0000") else "1111"
+    )
     for url in (other_key, forged_signature):
-        response = httpx.put(url, content=data, headers=headers, timeout=30)
+        response = await asyncio.to_thread(httpx.put, url, content=data, headers=headers, timeout=30)
         assert response.status_code == 403, (response.status_code, response.text[:200])
     # A body longer than the signed Content-Length is refused too.
-    longer = httpx.put(created.upload_url, content=data + b"x", headers={**headers, "Content-Length": str(len(data) + 1)}, timeout=30)
+    longer = await asyncio.to_thread(
+        httpx.put,
+        created.upload_url,
+        content=data + b"x",
+        headers={**headers, "Content-Length": str(len(data) + 1)},
+        timeout=30,
+    )
     assert not longer.is_success
 
 
 def _buf(*args: str) -> subprocess.CompletedProcess[str]:
     buf = REPO / "node_modules" / ".bin" / "buf"
-    return subprocess.run([str(buf), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args], capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(buf), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_buf_curl_lists_services_and_calls_list_activities_through_the_gateway(stack: Stack) -> None:
     listed = _buf("--list-services", stack.gateway_url)
     assert listed.returncode == 0, listed.stderr
     services = set(listed.stdout.split())
-    assert {"fitcoach.upload.v1.UploadService", "fitcoach.activity.v1.ActivityService", "grpc.health.v1.Health"} <= services
+    assert {
+        "fitcoach.upload.v1.UploadService",
+        "fitcoach.activity.v1.ActivityService",
+        "grpc.health.v1.Health",
+    } <= services
     token = stack.token(_new_user())
     called = _buf(
         "-H", f"authorization: Bearer {token}", "-d", '{"page_size": 5}',
@@ -244,7 +294,12 @@ def test_buf_curl_lists_services_and_calls_list_activities_through_the_gateway(s
 def _fitctl(stack: Stack, token: str, *args: str) -> list[dict]:
     env = {**os.environ, "FITCOACH_GATEWAY_URL": stack.gateway_url, "FITCOACH_TOKEN": token}
     result = subprocess.run(
-        [sys.executable, "-m", "fitctl", *args], capture_output=True, text=True, timeout=FINAL_TIMEOUT_S + 30, env=env, check=False
+        [sys.executable, "-m", "fitctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=FINAL_TIMEOUT_S + 30,
+        env=env,
+        check=False,
     )
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert lines, result.stderr
@@ -254,7 +309,10 @@ def _fitctl(stack: Stack, token: str, *args: str) -> list[dict]:
 def test_fitctl_upload_wait_json_reports_metrics_advice_and_failures(stack: Stack) -> None:
     token = stack.token(_new_user())
     good, broken = fixture_path("run-fr70-footpod-compressed-ts.fit"), fixture_path("broken-not-a-fit.fit")
-    results = {Path(r["file"]).name: r for r in _fitctl(stack, token, "upload", str(good), str(broken), "--wait", "--json")}
+    results = {
+        Path(r["file"]).name: r
+        for r in _fitctl(stack, token, "upload", str(good), str(broken), "--wait", "--json")
+    }
     ok = results[good.name]
     assert ok["status"] == "analyzed" and ok["error"] is None
     device = SUMMARY[good.name]["sessions"][0]

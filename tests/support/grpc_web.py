@@ -54,14 +54,27 @@ def call(
     timeout: float = 30.0,
 ) -> GrpcWebResult:
     """POST one gRPC-web call (`method` like "/fitcoach.upload.v1.UploadService/CreateUpload")."""
-    headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-user-agent": "grpc-web-test"}
+    headers = {
+        "content-type": "application/grpc-web+proto",
+        "x-grpc-web": "1",
+        "x-user-agent": "grpc-web-test",
+    }
     if token:
         headers["authorization"] = f"Bearer {token}"
     if origin:
         headers["origin"] = origin
-    response = httpx.post(base_url.rstrip("/") + method, content=_frame(request.SerializeToString()), headers=headers, timeout=timeout)
+    response = httpx.post(
+        base_url.rstrip("/") + method,
+        content=_frame(request.SerializeToString()),
+        headers=headers,
+        timeout=timeout,
+    )
     messages, trailers = parse_frames(response.content)
     # Trailers-only responses put grpc-status in the HTTP headers instead of a trailers frame.
-    status = trailers.get("grpc-status", response.headers.get("grpc-status", "2" if response.status_code != 200 else "0"))
+    status = trailers.get(
+        "grpc-status", response.headers.get("grpc-status", "2" if response.status_code != 200 else "0")
+    )
     message = trailers.get("grpc-message", response.headers.get("grpc-message", ""))
-    return GrpcWebResult(status=int(status), message=message, payloads=messages, headers=dict(response.headers))
+    return GrpcWebResult(
+        status=int(status), message=message, payloads=messages, headers=dict(response.headers)
+    )

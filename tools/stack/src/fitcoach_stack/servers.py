@@ -230,9 +230,10 @@ def drop_database(admin_dsn: str, name: str) -> None:
 class ExternalPostgres:
     """A PostgreSQL someone else runs (DATABASE_URL); database management uses that DSN's database."""
 
+    startup_s = 0.0
+
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
-        self.startup_s = 0.0
 
     @property
     def dsn(self) -> str:
@@ -320,10 +321,10 @@ class NatsServer:
         return self._proc is not None and self._proc.running()
 
 
-class ExternalNats:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.startup_s = 0.0
+class ExternalServer:
+    """A server someone else runs: nothing to start or stop (its URL came from the environment)."""
+
+    startup_s = 0.0
 
     def start(self) -> None:
         pass
@@ -336,6 +337,13 @@ class ExternalNats:
 
     def stop(self, timeout: float = 0.0) -> None:
         pass
+
+
+class ExternalNats(ExternalServer):
+    """A NATS someone else runs (NATS_URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
 
 
 def nats_from_env(
@@ -507,25 +515,12 @@ def _without_s3_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "AWS_"))}
 
 
-class ExternalS3:
+class ExternalS3(ExternalServer):
     """An S3 API someone else runs (S3_ENDPOINT_URL + R2_ACCESS_KEY / R2_SECRET_KEY)."""
 
     def __init__(self, credentials: S3Credentials) -> None:
         self.credentials = credentials
         self.endpoint_url = credentials.endpoint_url
-        self.startup_s = 0.0
-
-    def start(self) -> None:
-        pass
-
-    def launch(self) -> None:
-        pass
-
-    def wait(self) -> None:
-        pass
-
-    def stop(self, timeout: float = 0.0) -> None:
-        pass
 
 
 def s3_from_env(data_dir: Path, env: Mapping[str, str], *, prefix: str = "") -> SeaweedServer | ExternalS3:
