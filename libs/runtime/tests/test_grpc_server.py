@@ -273,6 +273,20 @@ async def test_graceful_stop_reports_not_serving_and_finishes_in_flight_calls() 
         assert err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
+async def test_drain_keeps_serving_new_calls_after_not_serving_until_it_ends() -> None:
+    running = await start_server("127.0.0.1:0", services(Advisor()), verifier=None)
+    async with insecure_channel(f"127.0.0.1:{running.port}") as chan:
+        health = health_pb2_grpc.HealthStub(chan)
+        stopping = asyncio.create_task(running.stop(grace=1.0, drain=1.0))
+        await asyncio.sleep(0.2)
+        status = await health.Check(health_pb2.HealthCheckRequest(service=ADVISOR), timeout=2)
+        assert status.status == NOT_SERVING
+        assert (await advise(chan, "ok", timeout=2)).summary == "ok"  # still served while draining
+        await asyncio.wait_for(stopping, 5)
+        err = await status_of(advise(chan, "ok", timeout=2))
+        assert err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
 async def test_bind_failure_is_an_error(server: RunningServer) -> None:
     with pytest.raises((OSError, RuntimeError), match="bind"):
         await start_server(f"127.0.0.1:{server.port}", services(), verifier=None)

@@ -1,8 +1,10 @@
 """PostgreSQL pool and per-service migrations.
 
 Each service owns one schema and applies its own `migrations/NNN_name.sql` files at start, each once, in
-order, recorded in `<schema>.schema_migrations`. A session advisory lock serialises replicas starting at the
-same time, so the migrations are safe to run from every process.
+order, recorded in `<schema>.schema_migrations`. Each script runs in its own transaction that first takes a
+transaction-scoped advisory lock and re-reads what is applied, so replicas starting at the same time apply
+each script once — and, unlike a session lock, this also works through a transaction pooler (Supabase's
+pgbouncer), where consecutive statements may reach different server connections.
 """
 
 from __future__ import annotations
@@ -42,24 +44,23 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, package: str) -> lis
     """Apply the not-yet-applied `<package>/migrations/*.sql` files; returns the names applied now."""
     folder = resources.files(package) / "migrations"
     scripts = sorted((f.name, f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql"))
+    lock = _lock_key(schema)
     applied_now: list[str] = []
     async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
-        try:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", lock)
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             await conn.execute(
                 f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations '
                 "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
-            for name, sql in scripts:
-                if name in done:
+        for name, sql in scripts:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", lock)
+                if await conn.fetchval(f'SELECT 1 FROM "{schema}".schema_migrations WHERE name = $1', name):
                     continue
-                async with conn.transaction():
-                    await conn.execute(sql)
-                    await conn.execute(f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', name)
-                applied_now.append(name)
-                log.info("applied migration", extra={"fields": {"schema": schema, "migration": name}})
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _lock_key(schema))
+                await conn.execute(sql)
+                await conn.execute(f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', name)
+            applied_now.append(name)
+            log.info("applied migration", extra={"fields": {"schema": schema, "migration": name}})
     return applied_now

@@ -66,9 +66,13 @@ class RunningServer:
     health: health.aio.HealthServicer
     service_names: tuple[str, ...]
 
-    async def stop(self, grace: float | None = 5.0) -> None:
-        """Report NOT_SERVING (so balancers drain us), then let in-flight calls finish within `grace`."""
+    async def stop(self, grace: float | None = 5.0, drain: float = 0.0) -> None:
+        """Report NOT_SERVING, keep serving for `drain` seconds so balancers that health-check us (Envoy)
+        notice and send new calls elsewhere, then refuse new calls and let in-flight ones finish within
+        `grace`."""
         await self.health.enter_graceful_shutdown()
+        if drain > 0:
+            await asyncio.sleep(drain)
         await self.server.stop(grace)
 
 
@@ -220,8 +224,12 @@ async def run_service(
             "%s serving", name, extra={"fields": {"port": running.port, "services": running.service_names}}
         )
         await stop.wait()
-        log.info("%s stopping", name, extra={"fields": {"grace_s": settings.shutdown_grace_s}})
-        await running.stop(settings.shutdown_grace_s)
+        log.info(
+            "%s stopping",
+            name,
+            extra={"fields": {"grace_s": settings.shutdown_grace_s, "drain_s": settings.shutdown_drain_s}},
+        )
+        await running.stop(settings.shutdown_grace_s, settings.shutdown_drain_s)
     log.info("%s stopped", name)
 
 

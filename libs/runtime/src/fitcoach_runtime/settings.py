@@ -126,6 +126,9 @@ class ServerSettings:
     log_level: str = env_field("LOG_LEVEL", "INFO")
     log_format: str = env_field("LOG_FORMAT", "json")
     shutdown_grace_s: float = env_field("SHUTDOWN_GRACE_S", 10.0)
+    # Seconds to keep serving after reporting NOT_SERVING; set it above the gateway's health-check interval
+    # in deployments (compose: 6 s for Envoy's 5 s checks). 0 locally and in tests.
+    shutdown_drain_s: float = env_field("SHUTDOWN_DRAIN_S", 0.0)
     max_concurrent_rpcs: int = env_field("GRPC_MAX_CONCURRENT_RPCS", 1000)
 
     def __post_init__(self) -> None:
@@ -135,6 +138,8 @@ class ServerSettings:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
         if self.shutdown_grace_s < 0:
             raise ValueError(f"SHUTDOWN_GRACE_S must be >= 0, got {self.shutdown_grace_s}")
+        if self.shutdown_drain_s < 0:
+            raise ValueError(f"SHUTDOWN_DRAIN_S must be >= 0, got {self.shutdown_drain_s}")
 
 
 @dataclass(frozen=True)
