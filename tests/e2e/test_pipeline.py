@@ -23,6 +23,7 @@ import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as act_pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as act_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as adv_pb
+from fitcoach.advisor.v1 import advisor_service_pb2_grpc as adv_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.grpc_client import bearer
@@ -228,6 +229,39 @@ async def test_no_token_is_unauthenticated_through_the_gateway(stack: Stack) -> 
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await act_grpc.ActivityServiceStub(channel).ListActivities(act_pb.ListActivitiesRequest())
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_the_advisor_refuses_callers_without_its_service_token_through_the_gateway(
+    stack: Stack,
+) -> None:
+    """The gateway routes AdvisorService (Gemini costs money per call): a user's JWT is not enough."""
+    request = adv_pb.GenerateAdviceRequest(
+        language="en", workout=adv_pb.WorkoutNumbers(sport="running", distance_m=5000, moving_time_s=1500)
+    )
+    async with grpc.aio.insecure_channel(stack.gateway_address) as channel:
+        stub = adv_grpc.AdvisorServiceStub(channel)
+        refusals = {
+            "no token": (),
+            "user JWT": bearer(stack.token(_new_user())),
+            "guessed token": bearer("x" * 64),
+        }
+        for name, metadata in refusals.items():
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GenerateAdvice(request, metadata=metadata, timeout=10)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
+        # The same call with the analyzer's credential is answered: the refusals above are the advisor's
+        # check, not a missing route.
+        reply = await stub.GenerateAdvice(request, metadata=bearer(stack.advisor_service_token), timeout=10)
+    assert reply.advice.summary and reply.advice.engine == adv_pb.ENGINE_OFFLINE
+    # gRPC-web (the browser's transport) is refused the same way.
+    web = await asyncio.to_thread(
+        grpc_web.call,
+        stack.gateway_url,
+        "/fitcoach.advisor.v1.AdvisorService/GenerateAdvice",
+        request,
+        token=stack.token(_new_user()),
+    )
+    assert web.status == grpc.StatusCode.UNAUTHENTICATED.value[0], web.message
 
 
 async def test_tampered_presigned_url_is_refused_by_the_store(stack: Stack) -> None:

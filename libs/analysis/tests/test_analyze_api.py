@@ -98,6 +98,10 @@ def test_summarize_and_drop_none_on_hand_made_sessions() -> None:
     assert out["avg_hr_bpm"] == pytest.approx((150 * 100 + 130 * 300) / 400)  # device's 130 wins over 128
     assert out["avg_speed_mps"] == 10.0
     assert summarize([a])["avg_hr_bpm"] == 150.0  # computed fills the device's gap
+    # W' balance minimum of a multisport file: the lowest of its legs (each leg starts with a full W').
+    legs = [session({}, {"w_bal_min_j": 9000.0}), session({}, {"w_bal_min_j": None})]
+    legs.append(session({}, {"w_bal_min_j": 4000.0}))
+    assert summarize(legs)["w_bal_min_j"] == 4000.0  # type: ignore[arg-type]
     assert drop_none({"a": None, "b": [1, None, {"c": None}]}) == {"b": [1, {}]}
 
 
@@ -111,8 +115,8 @@ _VALUES = st.one_of(st.just(float("nan")), st.floats(-50, 400, allow_nan=False))
     sport=st.sampled_from(["running", "cycling", "swimming", "transition", None]),
 )
 def test_any_samples_give_a_json_result(steps: list[float], data: st.DataObject, sport: str | None) -> None:
-    """Whatever a device writes (gaps, NaN, negative glitches, one sample, none), the session analyses
-    without raising and the result is strict JSON that parses into the Session proto."""
+    """Whatever a device writes (gaps, NaN, negative glitches, one sample, none), with or without CP/W',
+    the session analyses without raising and the result is strict JSON that parses into the Session proto."""
     n = len(steps)
     time_s = 1.5e9 + np.cumsum(steps)
     columns = {
@@ -122,6 +126,8 @@ def test_any_samples_give_a_json_result(steps: list[float], data: st.DataObject,
     start = datetime.fromtimestamp(1.5e9, UTC)
     session = SessionData(fields={"sport": sport, "start_time": start}, samples=samples)
     decoded = DecodedActivity(sessions=[session], file_ids=[], device={}, local_offset_s=None, record_count=n)
-    result = analyze_decoded(decoded, stream_points=20)
+    # With CP and W' the W' balance runs too (pauses and gaps as zero power).
+    profile = data.draw(st.sampled_from([None, AthleteProfile(critical_power_w=250.0, w_prime_j=20_000.0)]))
+    result = analyze_decoded(decoded, profile, stream_points=20)
     json.dumps(result, allow_nan=False)
     json_format.ParseDict(drop_none(result["sessions"][0]), pb.Session())

@@ -105,7 +105,9 @@ def test_samples_are_aligned_sorted_and_inside_their_session(name: str) -> None:
 
 @pytest.mark.parametrize("name", VALID)
 def test_streams_present_as_summary_says(name: str) -> None:
-    expected = SUMMARY[name]["records_with"]
+    expected = dict(SUMMARY[name]["records_with"])
+    # HR also comes from hr messages (straps storing beats during swims), merged into the samples.
+    expected["heart_rate"] += SUMMARY[name]["msg_counts"].get("hr", 0)
     merged = {
         f: np.concatenate([getattr(s.samples, f) for s in decoded(name).sessions]) for f in SAMPLE_FIELDS
     }
@@ -137,10 +139,14 @@ def test_compressed_timestamps_accumulate() -> None:
     assert abs(span - activity.sessions[0].fields["total_elapsed_time"]) < 5
 
 
-def test_pool_swim_has_lengths_and_no_record_heart_rate() -> None:
+def test_pool_swim_takes_heart_rate_from_the_chained_hrm_files() -> None:
+    # No record carries heart_rate: every record gets the beats of the hr messages since the one before.
     (session,) = decoded("swim-pool-fr735xt-chained-hr.fit").sessions
     assert session.sub_sport == "lap_swimming" and len(session.lengths) == 166
-    assert np.isnan(session.samples.heart_rate_bpm).all()
+    hr = session.samples.heart_rate_bpm
+    assert len(hr) == 4376 and np.isfinite(hr).all()
+    assert np.max(hr) == session.fields["max_heart_rate"] == 161
+    assert np.all(hr == np.round(hr)) and 60 < np.min(hr) < np.mean(hr) < 150
 
 
 def test_multisport_sessions_are_ordered_and_split() -> None:

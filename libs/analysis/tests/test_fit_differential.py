@@ -66,6 +66,10 @@ def test_vectorised_record_columns_match_fitdecode(name: str) -> None:
         assert np.array_equal(values, expected.records[column], equal_nan=True), column
     assert actual.warnings == expected.warnings
     assert actual.headers == expected.headers
+    # the beats of hr messages (vectorised per layout) against the ones read from fitdecode's raw values
+    assert actual.beats.keys() == expected.beats.keys()
+    for column, values in expected.beats.items():
+        assert np.array_equal(actual.beats[column], values, equal_nan=True), column
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -128,15 +132,15 @@ def test_mutated_files_get_the_same_verdict_and_values(data: bytes) -> None:
         assert actual == expected
 
 
-def _retype_record_field(data: bytes, field_num: int, base_type: int) -> bytes:
-    """The file with one record field's base type changed in every record definition (sizes unchanged)."""
+def _retype_record_field(data: bytes, field_num: int, base_type: int, message: str = "record") -> bytes:
+    """The file with one field's base type changed in every definition of a message (sizes unchanged)."""
     import fitdecode
 
     out = bytearray(data)
     reader = fitdecode.FitReader(data, keep_raw_chunks=True, check_crc=fitdecode.CrcCheck.DISABLED)
     with reader:
         for frame in reader:
-            if isinstance(frame, fitdecode.FitDefinitionMessage) and frame.name == "record":
+            if isinstance(frame, fitdecode.FitDefinitionMessage) and frame.name == message:
                 for i, field_def in enumerate(frame.field_defs):
                     if field_def.def_num == field_num:
                         out[frame.chunk.offset + 6 + 3 * i + 2] = base_type
@@ -155,3 +159,16 @@ def test_unusual_record_layouts_take_the_per_message_path_with_the_same_result(
     assert _outcome(decode, data) == expected
     if expected is not None:
         assert expected.record_count == 17
+
+
+def test_unusual_hr_layouts_take_the_per_message_path_with_the_same_result() -> None:
+    # filtered_bpm stored as bytes: the vectorised hr path hands the layouts to the per-message one; the
+    # beats are the same values, so the merged heart rate must not change.
+    name = "swim-pool-fr735xt-chained-hr.fit"
+    original = (FIXTURES / name).read_bytes()
+    data = _retype_record_field(original, 6, 0x0D, message="hr")
+    assert data != original
+    expected = decode_reference(data)
+    assert decode(data) == expected
+    assert expected.sessions[0].samples == decode(original).sessions[0].samples
+    assert np.isfinite(expected.sessions[0].samples.heart_rate_bpm).all()

@@ -290,3 +290,31 @@ async def test_drain_keeps_serving_new_calls_after_not_serving_until_it_ends() -
 async def test_bind_failure_is_an_error(server: RunningServer) -> None:
     with pytest.raises((OSError, RuntimeError), match="bind"):
         await start_server(f"127.0.0.1:{server.port}", services(), verifier=None)
+
+
+async def test_service_resources_stop_background_work_before_closing_resources() -> None:
+    from fitcoach_runtime.grpc_server import ServiceResources
+
+    order: list[str] = []
+
+    async def record(name: str) -> None:
+        order.append(name)
+
+    async with ServiceResources() as resources:
+        resources.push_async_callback(record, "pool closed")
+        resources.on_shutdown(record, "consumer stopped")
+        resources.push_async_callback(record, "server stopped")
+        resources.on_shutdown(record, "relay stopped")
+    # Background work first (last registered first), then resources in reverse order.
+    assert order == ["relay stopped", "consumer stopped", "server stopped", "pool closed"]
+
+    explicit: list[str] = []
+
+    async def note(name: str) -> None:
+        explicit.append(name)
+
+    async with ServiceResources() as resources:
+        resources.on_shutdown(note, "consumer stopped")
+        await resources.shutdown()
+        explicit.append("server stopped")
+    assert explicit == ["consumer stopped", "server stopped"]  # each callback runs once

@@ -6,9 +6,12 @@ import pytest
 from advisor_service.settings import load
 from fitcoach_runtime.settings import SettingsError
 
+TOKEN = "advisor-settings-token-" + "k" * 32
+BASE = {"ADVISOR_SERVICE_TOKENS": TOKEN}
+
 
 def test_defaults_without_a_key_mean_offline() -> None:
-    settings = load({})
+    settings = load(BASE)
     gemini = settings.gemini
     assert not gemini.enabled
     assert (gemini.model, gemini.timeout_s, gemini.retries, gemini.base_url) == (
@@ -31,6 +34,7 @@ def test_everything_is_configurable() -> None:
             "GEMINI_BACKOFF_S": "0.2",
             "GEMINI_TOTAL_TIMEOUT_S": "30",
             "GRPC_LISTEN": "127.0.0.1:0",
+            **BASE,
         }
     )
     config = settings.gemini.config()
@@ -50,4 +54,31 @@ def test_everything_is_configurable() -> None:
 )
 def test_bad_values_are_reported(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load({**BASE, **env})
+
+
+async def test_service_tokens_are_a_comma_separated_list_for_rotation() -> None:
+    new = "advisor-settings-new-token-" + "n" * 32
+    settings = load({"ADVISOR_SERVICE_TOKENS": f" {new} ,{TOKEN},"})
+    assert settings.callers.service_tokens == (new, TOKEN)
+    verifier = settings.callers.verifier()
+    assert (await verifier.verify(TOKEN)).user_id == "analyzer"
+    assert (await verifier.verify(new)).role == "service"
+    assert TOKEN not in repr(settings) and new not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "ADVISOR_SERVICE_TOKENS is required"),
+        ("", "ADVISOR_SERVICE_TOKENS is required"),
+        (" , ", "ADVISOR_SERVICE_TOKENS: at least one service token is required"),
+        (f"{TOKEN},too-short", "ADVISOR_SERVICE_TOKENS: service tokens must be at least 32 characters"),
+    ],
+    ids=["unset", "empty", "only-commas", "one-short"],
+)
+def test_service_tokens_are_required_and_long(value: str | None, message: str) -> None:
+    env = {} if value is None else {"ADVISOR_SERVICE_TOKENS": value}
+    with pytest.raises(SettingsError, match=message) as caught:
         load(env)
+    assert "too-short" not in str(caught.value) and TOKEN not in str(caught.value)

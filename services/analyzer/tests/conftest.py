@@ -27,22 +27,25 @@ from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as pb_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
 from fitcoach.upload.v1 import events_pb2
-from fitcoach_runtime.auth import mint_dev_token
+from fitcoach_runtime.auth import ServiceTokenVerifier, mint_dev_token
 from fitcoach_runtime.db import apply_migrations
 from fitcoach_runtime.events import SUBJECT_UPLOAD_COMPLETED, ensure_stream
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
-from fitcoach_runtime.grpc_server import GrpcService, start_server
+from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_server
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit"
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
 JWT_SECRET = "analyzer-tests-secret-" + "x" * 32
+ADVISOR_SERVICE_TOKEN = "analyzer-tests-advisor-token-" + "a" * 32
 STREAM = "FITCOACH_UPLOADS"
 
 
 class CountingAdvisor(AdvisorServicer):
     """The real advisor servicer (offline coach), counting calls so tests can prove Gemini is not re-asked."""
+
+    SERVICE_TOKEN = ADVISOR_SERVICE_TOKEN  # the one token it accepts (tests cannot import conftest)
 
     def __init__(self) -> None:
         super().__init__(Advisor(None))
@@ -190,6 +193,7 @@ def analyzer_env(
         "SUPABASE_URL": "http://127.0.0.1:54321",
         "SUPABASE_JWT_SECRET": JWT_SECRET,
         "ADVISOR_ADDR": f"127.0.0.1:{advisor_port}",
+        "ADVISOR_SERVICE_TOKEN": ADVISOR_SERVICE_TOKEN,
         "ADVISOR_TIMEOUT_S": "10",
         "DECODE_TIMEOUT_S": "30",
         "CONSUMER_FETCH_TIMEOUT_S": "1",
@@ -207,7 +211,7 @@ async def advisor() -> AsyncIterator[tuple[CountingAdvisor, int]]:
     running = await start_server(
         "127.0.0.1:0",
         [GrpcService(ADVISOR_SERVICE, advisor_grpc.add_AdvisorServiceServicer_to_server, servicer)],
-        verifier=None,
+        verifier=ServiceTokenVerifier([ADVISOR_SERVICE_TOKEN]),  # as the advisor's main.start wires it
     )
     yield servicer, running.port
     await running.stop(0)
@@ -240,7 +244,7 @@ async def analyzer_factory(
         async def start(**overrides: str) -> Harness:
             env = analyzer_env(database_url, nats_server.url, s3_bucket.env(), advisor_port, **overrides)
             settings = load_settings(AnalyzerSettings, env)
-            resources = await stack.enter_async_context(AsyncExitStack())
+            resources = await stack.enter_async_context(ServiceResources())
             running = await build(resources, settings)
             resources.push_async_callback(running.stop, 0)
             channel = insecure_channel(f"127.0.0.1:{running.port}")

@@ -177,6 +177,45 @@ async def test_profile_defaults_update_validation_and_use_in_analysis(
     assert activity.advice.language == "ko"
 
 
+async def test_critical_power_and_w_prime_round_trip_and_give_w_bal_on_a_power_file(
+    analyzer: Harness, fit_file: Callable[[str], bytes]
+) -> None:
+    user = str(uuid.uuid4())
+    meta = analyzer.token(user)
+    profile = pb.AthleteProfile(ftp_w=300, critical_power_w=290, w_prime_j=21500, language="en")
+    update = pb.UpdateAthleteProfileRequest(profile=profile)
+    assert (await analyzer.stub.UpdateAthleteProfile(update, metadata=meta)).profile == profile
+    again = (await analyzer.stub.GetAthleteProfile(pb.GetAthleteProfileRequest(), metadata=meta)).profile
+    assert again == profile and again.critical_power_w == 290 and again.w_prime_j == 21500
+    for bad in (pb.AthleteProfile(critical_power_w=20), pb.AthleteProfile(w_prime_j=250_000)):
+        call = analyzer.stub.UpdateAthleteProfile(pb.UpdateAthleteProfileRequest(profile=bad), metadata=meta)
+        assert await _code(call) == grpc.StatusCode.INVALID_ARGUMENT
+    assert (await analyzer.stub.GetAthleteProfile(pb.GetAthleteProfileRequest(), metadata=meta)).profile == (
+        profile  # a refused update changes nothing
+    )
+
+    upload = await analyzer.submit(fit_file("cycle-edge810-vector-power.fit"), user_id=user)
+    await analyzer.settled(upload.activity_id)
+    activity = await analyzer.get(upload.activity_id, user)
+    (session,) = activity.sessions
+    assert session.computed.HasField("w_bal_min_j")
+    # The ride's best 20 min (312 W) is above CP, so some of W' was spent; the summary carries it too.
+    assert session.computed.w_bal_min_j < 21500
+    assert activity.summary.w_bal_min_j == session.computed.w_bal_min_j
+    # Nothing about CP/W' is reported as defaulted.
+    assert not any("critical" in d or "w_prime" in d for d in session.defaults_used)
+
+    # Unsetting them (UpdateAthleteProfile replaces the profile) stores no value, not a zero.
+    cleared = pb.UpdateAthleteProfileRequest(profile=pb.AthleteProfile(ftp_w=300))
+    stored = (await analyzer.stub.UpdateAthleteProfile(cleared, metadata=meta)).profile
+    assert not stored.HasField("critical_power_w") and not stored.HasField("w_prime_j")
+    # Without them (another athlete, no profile) the same ride has power metrics but no W'bal.
+    other = await analyzer.submit(fit_file("cycle-edge810-vector-power.fit"))
+    await analyzer.settled(other.activity_id)
+    (plain,) = (await analyzer.get(other.activity_id, other.user_id)).sessions
+    assert plain.computed.HasField("normalized_power_w") and not plain.computed.HasField("w_bal_min_j")
+
+
 async def test_fitness_trend_counts_analyzed_load_per_local_day(analyzer: Harness, good_run: bytes) -> None:
     upload = await analyzer.submit(good_run)
     await analyzer.settled(upload.activity_id)

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from analyzer_service.advisor_client import GrpcAdvisor
 from analyzer_service.consumer import UploadConsumer
-from analyzer_service.domain import UploadJob
+from analyzer_service.domain import AdviceRequest, AdvisorUnavailable, UploadJob
 from analyzer_service.objects import ObjectReader
 from analyzer_service.repository import Repository
 from analyzer_service.service import AnalysisPipeline
@@ -21,7 +21,7 @@ from fitcoach_runtime.grpc_client import insecure_channel
 from fitcoach_runtime.settings import load_settings
 
 if TYPE_CHECKING:
-    from conftest import Harness
+    from conftest import CountingAdvisor, Harness
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,8 @@ async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
     channel = insecure_channel(hands.settings.advisor.addr)
     pipeline = AnalysisPipeline(
         Repository(hands.pool), ObjectReader(hands.s3, 10_000_000), DecodeWorker(WorkerLimits(30, 512)),
-        GrpcAdvisor(channel, timeout_s=5, attempts=1), analyzer_version=ANALYZER_VERSION,
+        GrpcAdvisor(channel, token=hands.settings.advisor.service_token, timeout_s=5, attempts=1),
+        analyzer_version=ANALYZER_VERSION,
     )  # fmt: skip
     deliveries: list[tuple[int, str]] = []
 
@@ -142,3 +143,26 @@ async def test_nats_restart_mid_stream_loses_nothing(
             await asyncio.sleep(0.2)
     row = await analyzer.settled(after.activity_id, within_s=30)
     assert row["status"] == "analyzed" and row["attempts"] == 1
+
+
+async def test_a_wrong_service_token_is_refused_by_the_advisor_and_not_retried(
+    advisor: tuple[CountingAdvisor, int],
+) -> None:
+    servicer, port = advisor
+    request = AdviceRequest(
+        language="en", workout={"sport": "running", "distanceM": 5000.0, "movingTimeS": 1500.0},
+        recent_days=[], athlete={},
+    )  # fmt: skip
+    async with insecure_channel(f"127.0.0.1:{port}") as channel:
+        wrong = GrpcAdvisor(channel, token="not-the-advisor-token-" + "w" * 32, timeout_s=5, attempts=3)
+        started = time.monotonic()
+        with pytest.raises(AdvisorUnavailable, match="UNAUTHENTICATED") as caught:
+            await wrong.generate(request, "h1")
+        assert time.monotonic() - started < 0.5  # one attempt: no backoff sleeps for a credential problem
+        assert "not-the-advisor-token" not in str(caught.value)
+        assert servicer.calls == 0  # refused before the servicer (and so before Gemini)
+
+        right = GrpcAdvisor(channel, token=servicer.SERVICE_TOKEN, timeout_s=5, attempts=3)
+        record = await right.generate(request, "h1")
+    assert record.engine == "ENGINE_OFFLINE" and record.request_hash == "h1"
+    assert servicer.calls == 1

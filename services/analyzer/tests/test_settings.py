@@ -15,6 +15,7 @@ BASE = {
     "R2_BUCKET_NAME": "fit",
     "SUPABASE_URL": "http://127.0.0.1:54321",
     "ADVISOR_ADDR": "127.0.0.1:50053",
+    "ADVISOR_SERVICE_TOKEN": "analyzer-settings-advisor-token-" + "s" * 32,
 }
 
 
@@ -35,3 +36,17 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "DECODE_TIMEOUT_S='soon'" in message and "ADVISOR_ADDR is required" in message
     with pytest.raises(SettingsError, match="CONSUMER_MAX_DELIVER must be at least 1"):
         load_settings(AnalyzerSettings, {**BASE, "CONSUMER_MAX_DELIVER": "0"})
+
+
+def test_the_advisor_service_token_is_required_long_and_never_shown() -> None:
+    settings = load_settings(AnalyzerSettings, BASE)
+    assert settings.advisor.service_token == BASE["ADVISOR_SERVICE_TOKEN"]
+    assert BASE["ADVISOR_SERVICE_TOKEN"] not in repr(settings)
+    missing = {k: v for k, v in BASE.items() if k != "ADVISOR_SERVICE_TOKEN"}
+    with pytest.raises(SettingsError, match="ADVISOR_SERVICE_TOKEN is required"):
+        load_settings(AnalyzerSettings, missing)
+    with pytest.raises(
+        SettingsError, match="ADVISOR_SERVICE_TOKEN: service tokens must be at least 32"
+    ) as info:
+        load_settings(AnalyzerSettings, {**BASE, "ADVISOR_SERVICE_TOKEN": "short-secret"})
+    assert "short-secret" not in str(info.value)

@@ -48,6 +48,16 @@ def test_stack_starts_services_behind_the_gateway_and_stops_them(
     assert analyzer_env["SUPABASE_JWT_SECRET"] == stack.jwt_secret
     assert analyzer_env["R2_SECRET_KEY"] == s3_bucket.secret_key
 
+    # The advisor's service token: random per data dir, kept private, given to exactly the two ends.
+    token = stack.advisor_service_token
+    assert len(token) >= 32 and token != stack.jwt_secret
+    assert analyzer_env["ADVISOR_SERVICE_TOKEN"] == token
+    assert json.loads((tmp_path / "advisor.json").read_text())["ADVISOR_SERVICE_TOKENS"] == token
+    upload_env = json.loads((tmp_path / "upload.json").read_text())
+    assert "ADVISOR_SERVICE_TOKEN" not in upload_env and "ADVISOR_SERVICE_TOKENS" not in upload_env
+    saved = stack.root / "advisor-service-token"
+    assert saved.read_text() == token and saved.stat().st_mode & 0o777 == 0o600
+
     claims = jwt.decode(stack.token(), stack.jwt_secret, algorithms=["HS256"], audience="authenticated",
                         issuer=stack.gateway_url + "/auth/v1")  # fmt: skip
     assert claims["sub"]

@@ -12,7 +12,7 @@ from .profile import AthleteProfile
 from .session import analyze_session
 
 # Bump when a formula changes: stored results carry the version that produced them.
-ANALYZER_VERSION = "0.1.0"
+ANALYZER_VERSION = "0.2.0"
 
 _SUM_KEYS = (
     "distance_m",
@@ -28,7 +28,7 @@ _SUM_KEYS = (
     "training_load",
 )
 _MAX_KEYS = ("max_speed_mps", "max_hr_bpm", "max_power_w", "max_cadence", "max_altitude_m")
-_MIN_KEYS = ("min_altitude_m",)
+_MIN_KEYS = ("min_altitude_m", "w_bal_min_j")
 # Averaged over sessions weighted by each session's timer time.
 _MEAN_KEYS = ("avg_hr_bpm", "avg_power_w", "avg_cadence", "avg_temperature_c")
 

@@ -26,6 +26,8 @@ class AthleteProfile:
     threshold_pace_s_per_km: float | None = None
     sex: Sex | None = None
     language: str = "en"
+    critical_power_w: float | None = None
+    w_prime_j: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,10 @@ class ResolvedProfile:
     ftp_w: float | None
     sex: Sex
     threshold_hr_is_default: bool = False
+    # No population default exists for CP and W' (they vary several-fold between athletes), so W'bal is
+    # computed only when the athlete gave both.
+    critical_power_w: float | None = None
+    w_prime_j: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,5 +89,7 @@ def resolve_profile(
         ftp_w=p.ftp_w,
         sex=sex,
         threshold_hr_is_default=threshold_default,
+        critical_power_w=p.critical_power_w,
+        w_prime_j=p.w_prime_j,
         notes=notes,
     )

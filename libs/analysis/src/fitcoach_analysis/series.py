@@ -106,6 +106,24 @@ def to_active_seconds(time_s: Array, values: Array, intervals: Intervals) -> Arr
     return np.nan_to_num(out, nan=0.0)
 
 
+def to_elapsed_seconds(time_s: Array, values: Array, intervals: Intervals, max_hold_s: float) -> Array:
+    """Resample to one value per second of wall-clock time from the first timer start to the last stop.
+
+    Unlike `to_active_seconds`, pauses stay in, as zeros: models of the body (W' balance) must see the
+    athlete recover while the timer is stopped. A sample holds its value while the timer runs, for at most
+    `max_hold_s` (a longer silence is a recording gap, also zero); NaN (no reading) becomes 0.
+    """
+    if time_s.size == 0 or intervals.size == 0:
+        return np.zeros(0)
+    grid = np.arange(np.ceil(intervals[0, 0]), intervals[-1, 1])
+    # Inside a timer interval exactly when an odd number of interval edges lie at or before the second.
+    running = np.searchsorted(intervals.reshape(-1), grid, side="right") % 2 == 1
+    idx = np.searchsorted(time_s, grid, side="right") - 1
+    last = np.clip(idx, 0, None)
+    fresh = (idx >= 0) & (grid - time_s[last] < max_hold_s)
+    return np.nan_to_num(np.where(running & fresh, values[last], 0.0), nan=0.0)
+
+
 def rolling_mean(values: Array, window: int) -> Array:
     """Trailing mean over `window` samples, starting at the first full window (length n - window + 1)."""
     if values.size < window or window <= 0:

@@ -24,6 +24,7 @@ from .series import (
     has_values,
     sample_durations,
     to_active_seconds,
+    to_elapsed_seconds,
     weighted_mean,
 )
 from .splits import KM_M, MILE_M, splits
@@ -210,7 +211,7 @@ def compute_metrics(
 
     # --- power ---
     has_power = has_values(power_w) and bool(np.nanmax(power_w) > 0)
-    p_avg = p_max = np_w = if_value = tss_value = vi = None
+    p_avg = p_max = np_w = if_value = tss_value = vi = w_bal_min = None
     p1 = np.zeros(0)
     if has_power:
         p_avg = weighted_mean(power_w, w)
@@ -220,6 +221,9 @@ def compute_metrics(
         if_value = power.intensity_factor(np_w, resolved.ftp_w)
         tss_value = power.training_stress_score(float(p1.size), if_value)
         vi = np_w / p_avg if np_w is not None and p_avg else None
+        if resolved.critical_power_w and resolved.w_prime_j:
+            p_wall = to_elapsed_seconds(t, power_w, intervals, times.pause_gap_s(t))
+            w_bal_min = power.w_bal_min(p_wall, resolved.critical_power_w, resolved.w_prime_j)
         extras["power_curve"] = power.mean_max_curve(p1)
         if resolved.ftp_w:
             extras["power_zones"] = heart_rate.time_in_zones(
@@ -276,6 +280,7 @@ def compute_metrics(
         "avg_temperature_c": weighted_mean(temperature, w),
         "training_load": load,
         "training_load_method": method,
+        "w_bal_min_j": w_bal_min,
     }
 
     # --- splits and best efforts (timer time along the track) ---

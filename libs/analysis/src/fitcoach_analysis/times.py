@@ -81,11 +81,19 @@ def timer_intervals_from_events(
     return np.array(spans, dtype=np.float64).reshape(-1, 2)
 
 
+def pause_gap_s(time_s: Array) -> float:
+    """The longest silence between samples that is still recording, not a pause: max(10 s, 5 × the
+    median interval), which tolerates smart recording (a sample every few seconds at steady effort)."""
+    if time_s.size < 2:
+        return 10.0
+    return max(10.0, 5.0 * float(np.median(np.diff(time_s))))
+
+
 def timer_intervals_from_samples(time_s: Array, gap_s: float | None = None) -> Intervals:
     """Fallback timeline: consecutive samples closer than `gap_s` belong to one running interval.
 
-    The default gap is max(10 s, 5 × the median interval), which tolerates smart recording while still
-    treating a long silence (an auto-pause without events) as a pause.
+    The default gap is `pause_gap_s`, which tolerates smart recording while still treating a long silence
+    (an auto-pause without events) as a pause.
     """
     if time_s.size == 0:
         return np.zeros((0, 2))
@@ -93,7 +101,7 @@ def timer_intervals_from_samples(time_s: Array, gap_s: float | None = None) -> I
         return np.array([[time_s[0], time_s[0] + 1.0]])
     dt = np.diff(time_s)
     if gap_s is None:
-        gap_s = max(10.0, 5.0 * float(np.median(dt)))
+        gap_s = pause_gap_s(time_s)
     breaks = np.flatnonzero(dt > gap_s)
     starts = np.concatenate(([time_s[0]], time_s[breaks + 1]))
     ends = np.concatenate((time_s[breaks], [time_s[-1]]))

@@ -10,17 +10,22 @@ Whatever the mode, a token must carry exp, sub (a UUID), aud=authenticated, iss=
 role=authenticated. Algorithms never mix families: an HS256 deployment accepts only HS256, a JWKS deployment
 only ES256/RS256 — which defeats "HS256 signed with the public key" and ``alg: none``. The legacy anon and
 service_role keys are JWTs without sub/aud and fail those checks.
+
+Service-to-service calls (the analyzer asking the advisor) carry no user, so they use `ServiceTokenVerifier`:
+a pre-shared random token, compared in constant time, several accepted at once so it rotates without downtime.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
+import hmac
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -33,6 +38,10 @@ ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
 SYMMETRIC_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "sub", "aud", "iss")
 OPERATOR_ROLE = "operator"
+SERVICE_ROLE = "service"
+# A service token is a random secret, not a password a person remembers: 32 characters of
+# `secrets.token_urlsafe` or `openssl rand -hex 32` are far beyond guessing.
+MIN_SERVICE_TOKEN_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,12 @@ def current_principal() -> Principal:
 
 def set_principal(principal: Principal | None) -> contextvars.Token[Principal | None]:
     return _principal.set(principal)
+
+
+class Verifier(Protocol):
+    """What the server's auth interceptor needs: a bearer token in, the caller out, Unauthenticated if not."""
+
+    async def verify(self, token: str) -> Principal: ...
 
 
 class JwksCache:
@@ -176,6 +191,50 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
         return principal_from_claims(claims)
+
+
+def check_service_tokens(tokens: Sequence[str]) -> None:
+    """ValueError when `tokens` is empty or one is too short; the message never contains a token."""
+    if not tokens:
+        raise ValueError("at least one service token is required")
+    short = [str(i) for i, token in enumerate(tokens, 1) if len(token.strip()) < MIN_SERVICE_TOKEN_LENGTH]
+    if short:
+        raise ValueError(
+            f"service tokens must be at least {MIN_SERVICE_TOKEN_LENGTH} characters (too short: token "
+            f"{', '.join(short)} of {len(tokens)})"
+        )
+
+
+def _digest(token: str) -> bytes:
+    # Comparing fixed-length digests keeps even a token's length out of the timing (compare_digest leaks it).
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+class ServiceTokenVerifier:
+    """Accepts any of a few pre-shared service tokens; the Principal names the calling service.
+
+    Several tokens are accepted so one can be rotated without downtime: add the new one to the callee, move
+    the callers over, then remove the old one. Only SHA-256 digests are kept, so neither repr() nor a crash
+    dump of this object shows a token.
+    """
+
+    def __init__(self, tokens: Sequence[str], *, caller: str = SERVICE_ROLE) -> None:
+        check_service_tokens(tokens)
+        self._digests = tuple(_digest(token.strip()) for token in tokens)
+        self.caller = caller
+
+    def __repr__(self) -> str:
+        return f"ServiceTokenVerifier(<{len(self._digests)} tokens>, caller={self.caller!r})"
+
+    async def verify(self, token: str) -> Principal:
+        given = _digest(token.strip())
+        # Every accepted digest is compared (no early exit), so timing does not say which one matched.
+        matched = False
+        for expected in self._digests:
+            matched |= hmac.compare_digest(given, expected)
+        if not matched:
+            raise Unauthenticated("invalid service token")
+        return Principal(user_id=self.caller, role=SERVICE_ROLE)
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

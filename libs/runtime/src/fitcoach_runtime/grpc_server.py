@@ -10,6 +10,7 @@ reverse order.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -24,7 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
-from .auth import TokenVerifier, set_principal
+from .auth import Verifier, set_principal
 from .errors import DomainError, Unauthenticated
 from .logging import configure_logging
 from .settings import ServerSettings, SettingsError
@@ -70,10 +71,41 @@ class RunningServer:
         """Report NOT_SERVING, keep serving for `drain` seconds so balancers that health-check us (Envoy)
         notice and send new calls elsewhere, then refuse new calls and let in-flight ones finish within
         `grace`."""
+        await self.enter_shutdown(drain)
+        await self.server.stop(grace)
+
+    async def enter_shutdown(self, drain: float = 0.0) -> None:
+        """The first half of stop(): NOT_SERVING, then `drain` seconds of still serving."""
         await self.health.enter_graceful_shutdown()
         if drain > 0:
             await asyncio.sleep(drain)
-        await self.server.stop(grace)
+
+
+class ServiceResources(AsyncExitStack):
+    """What a service process opened (closed in reverse order at exit), plus its background work.
+
+    Background work (a queue consumer, say) is stopped with `on_shutdown` callbacks *before* the gRPC server
+    stops: once told to stop, the process must not take new work during the server's grace period, while
+    the server still answers the calls already in flight. The callbacks also run when the stack closes
+    without an explicit shutdown(), so a test using it as a plain exit stack stops work first too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._on_shutdown: list[Callable[[], Awaitable[object]]] = []
+
+    def on_shutdown(self, callback: Callable[..., Awaitable[object]], /, *args: Any) -> None:
+        self._on_shutdown.append(functools.partial(callback, *args))
+
+    async def shutdown(self) -> None:
+        """Run the on_shutdown callbacks, last registered first; each runs once."""
+        while self._on_shutdown:
+            await self._on_shutdown.pop()()
+
+    async def __aexit__(self, *exc: Any) -> bool:
+        # Pushed last, so it unwinds first; the exit stack still closes every resource if it fails.
+        self.push_async_callback(self.shutdown)
+        return await super().__aexit__(*exc)
 
 
 def _bearer(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
@@ -86,7 +118,7 @@ def _bearer(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
     """Authentication, domain-error → status mapping and request metrics, for every RPC, in one place."""
 
-    def __init__(self, verifier: TokenVerifier | None, public_services: Sequence[str]) -> None:
+    def __init__(self, verifier: Verifier | None, public_services: Sequence[str]) -> None:
         self.verifier = verifier
         self.public = tuple(public_services)
 
@@ -171,12 +203,16 @@ async def start_server(
     listen: str,
     services: Sequence[GrpcService],
     *,
-    verifier: TokenVerifier | None,
+    verifier: Verifier | None,
     public_services: Sequence[str] = (),
     reflect_services: Sequence[str] | None = None,
     max_concurrent_rpcs: int | None = 1000,
 ) -> RunningServer:
-    """Build, bind and start a server; port 0 in `listen` picks a free port (read it from `.port`)."""
+    """Build, bind and start a server; port 0 in `listen` picks a free port (read it from `.port`).
+
+    `verifier` checks the bearer token of every non-public RPC: a `TokenVerifier` for user JWTs, a
+    `ServiceTokenVerifier` for a service only other services call, None for no authentication at all.
+    """
     server = grpc.aio.server(
         interceptors=[ServiceInterceptor(verifier, public_services)],
         options=SERVER_OPTIONS,
@@ -207,9 +243,13 @@ async def start_server(
 async def run_service(
     name: str,
     settings: ServerSettings,
-    build: Callable[[AsyncExitStack], Awaitable[RunningServer]],
+    build: Callable[[ServiceResources], Awaitable[RunningServer]],
 ) -> None:
-    """Run a service until SIGTERM/SIGINT: the body of every service's main()."""
+    """Run a service until SIGTERM/SIGINT: the body of every service's main().
+
+    Stopping goes NOT_SERVING → drain → background work stops (ServiceResources.on_shutdown) → the server
+    refuses new calls and finishes in-flight ones within the grace → resources close in reverse order.
+    """
     configure_logging(name, settings.log_level, settings.log_format)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -218,7 +258,7 @@ async def run_service(
     if settings.metrics_listen:
         host, _, port = settings.metrics_listen.rpartition(":")
         start_http_server(int(port), addr=host or "0.0.0.0")
-    async with AsyncExitStack() as resources:
+    async with ServiceResources() as resources:
         running = await build(resources)
         log.info(
             "%s serving", name, extra={"fields": {"port": running.port, "services": running.service_names}}
@@ -229,7 +269,9 @@ async def run_service(
             name,
             extra={"fields": {"grace_s": settings.shutdown_grace_s, "drain_s": settings.shutdown_drain_s}},
         )
-        await running.stop(settings.shutdown_grace_s, settings.shutdown_drain_s)
+        await running.enter_shutdown(settings.shutdown_drain_s)
+        await resources.shutdown()
+        await running.server.stop(settings.shutdown_grace_s)
     log.info("%s stopped", name)
 
 

@@ -29,8 +29,9 @@ async def start(resources: AsyncExitStack, settings: AdvisorSettings) -> Running
                 AdvisorServicer(Advisor(online)),
             )
         ],
-        # Called service-to-service by the analyzer only, never by end users: no user token to check.
-        verifier=None,
+        # Called service-to-service by the analyzer only, never by end users, yet reachable through the
+        # gateway: a pre-shared service token keeps strangers from spending the Gemini budget.
+        verifier=settings.callers.verifier(),
         max_concurrent_rpcs=settings.server.max_concurrent_rpcs,
     )
     # Stops first on the way out, before the Gemini client it uses; a no-op after run_service's stop.

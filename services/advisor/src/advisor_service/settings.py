@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from fitcoach_runtime.auth import ServiceTokenVerifier, check_service_tokens
 from fitcoach_runtime.settings import ServerSettings, env_field, load_settings
 
 from .gemini import GeminiConfig
@@ -54,9 +55,30 @@ class GeminiSettings:
 
 
 @dataclass(frozen=True)
+class CallerSettings:
+    """Who may call: every GenerateAdvice costs Gemini money, so only holders of a service token may ask.
+
+    ADVISOR_SERVICE_TOKENS lists the accepted tokens, comma separated; more than one during a rotation
+    (add the new token here, switch the analyzer's ADVISOR_SERVICE_TOKEN, then drop the old one).
+    """
+
+    service_tokens: tuple[str, ...] = env_field("ADVISOR_SERVICE_TOKENS", secret=True)
+
+    def __post_init__(self) -> None:
+        try:
+            check_service_tokens(self.service_tokens)
+        except ValueError as exc:
+            raise ValueError(f"ADVISOR_SERVICE_TOKENS: {exc}") from None
+
+    def verifier(self) -> ServiceTokenVerifier:
+        return ServiceTokenVerifier(self.service_tokens, caller="analyzer")
+
+
+@dataclass(frozen=True)
 class AdvisorSettings:
     server: ServerSettings
     gemini: GeminiSettings
+    callers: CallerSettings
 
 
 def load(env: Mapping[str, str] | None = None) -> AdvisorSettings:

@@ -8,6 +8,7 @@ import logging
 import grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb2
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
+from fitcoach_runtime.grpc_client import bearer
 from google.protobuf import json_format
 
 from .domain import AdviceRecord, AdviceRequest, AdvisorUnavailable
@@ -35,10 +36,15 @@ def to_proto(request: AdviceRequest) -> advisor_pb2.GenerateAdviceRequest:
 
 
 class GrpcAdvisor:
-    """Calls the advisor with a deadline per attempt and a short backoff between attempts."""
+    """Calls the advisor with a deadline per attempt and a short backoff between attempts.
 
-    def __init__(self, channel: grpc.aio.Channel, *, timeout_s: float, attempts: int) -> None:
+    `token` is the pre-shared service token the advisor requires (the call comes from an event, so there is
+    no user JWT to forward). A wrong token answers UNAUTHENTICATED, which is not retried.
+    """
+
+    def __init__(self, channel: grpc.aio.Channel, *, token: str, timeout_s: float, attempts: int) -> None:
         self.stub = advisor_grpc.AdvisorServiceStub(channel)
+        self._metadata = bearer(token)
         self.timeout_s = timeout_s
         self.attempts = max(1, attempts)
 
@@ -47,7 +53,9 @@ class GrpcAdvisor:
         message = to_proto(request)
         for attempt in range(1, self.attempts + 1):
             try:
-                response = await self.stub.GenerateAdvice(message, timeout=self.timeout_s)
+                response = await self.stub.GenerateAdvice(
+                    message, timeout=self.timeout_s, metadata=self._metadata
+                )
             except grpc.aio.AioRpcError as exc:
                 log.warning(
                     "advisor call failed",

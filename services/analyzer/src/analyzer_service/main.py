@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import AsyncExitStack
 
 from fitcoach.activity.v1 import activity_service_pb2, activity_service_pb2_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2
@@ -13,7 +12,14 @@ from fitcoach_runtime.auth import TokenVerifier
 from fitcoach_runtime.db import apply_migrations, create_pool
 from fitcoach_runtime.events import connect_nats
 from fitcoach_runtime.grpc_client import insecure_channel
-from fitcoach_runtime.grpc_server import GrpcService, RunningServer, main_entry, run_service, start_server
+from fitcoach_runtime.grpc_server import (
+    GrpcService,
+    RunningServer,
+    ServiceResources,
+    main_entry,
+    run_service,
+    start_server,
+)
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import s3_client
 
@@ -36,7 +42,7 @@ REFLECTED_SERVICES = (
 )
 
 
-async def build(resources: AsyncExitStack, settings: AnalyzerSettings) -> RunningServer:
+async def build(resources: ServiceResources, settings: AnalyzerSettings) -> RunningServer:
     # Keep BLAS in the decode workers single-threaded: they are many small processes, not one big one.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     decode = settings.decode
@@ -57,7 +63,12 @@ async def build(resources: AsyncExitStack, settings: AnalyzerSettings) -> Runnin
     s3 = await resources.enter_async_context(s3_client(settings.storage))
     channel = insecure_channel(settings.advisor.addr)
     resources.push_async_callback(channel.close)
-    advisor = GrpcAdvisor(channel, timeout_s=settings.advisor.timeout_s, attempts=settings.advisor.attempts)
+    advisor = GrpcAdvisor(
+        channel,
+        token=settings.advisor.service_token,
+        timeout_s=settings.advisor.timeout_s,
+        attempts=settings.advisor.attempts,
+    )
     pipeline = AnalysisPipeline(
         repo,
         ObjectReader(s3, settings.decode.max_bytes),
@@ -80,7 +91,7 @@ async def build(resources: AsyncExitStack, settings: AnalyzerSettings) -> Runnin
         await consumer.start()
         # Registered after the NATS connection, so it runs first: in-flight events finish (or are left
         # unacked for redelivery) before the connection drains.
-        resources.push_async_callback(consumer.stop, settings.server.shutdown_grace_s)
+        resources.on_shutdown(consumer.stop, settings.server.shutdown_grace_s)
 
     servicer = ActivityServicer(
         ActivityQueries(repo, notifier, poll_s=settings.watch_poll_s),

@@ -336,16 +336,19 @@ class Repository:
             threshold_pace_s_per_km=row["threshold_pace_s_per_km"],
             sex=row["sex"] or None,
             language=row["language"],
+            critical_power_w=row["critical_power_w"],
+            w_prime_j=row["w_prime_j"],
         )
 
     async def save_profile(self, user_id: str, p: AthleteProfile) -> None:
         await self.pool.execute(
             """
             INSERT INTO analyzer.athlete_profiles AS t (user_id, max_hr_bpm, rest_hr_bpm, threshold_hr_bpm, ftp_w,
-                threshold_pace_s_per_km, sex, language, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+                threshold_pace_s_per_km, sex, language, critical_power_w, w_prime_j, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
             ON CONFLICT (user_id) DO UPDATE SET max_hr_bpm = $2, rest_hr_bpm = $3, threshold_hr_bpm = $4,
-                ftp_w = $5, threshold_pace_s_per_km = $6, sex = $7, language = $8, updated_at = now()
+                ftp_w = $5, threshold_pace_s_per_km = $6, sex = $7, language = $8, critical_power_w = $9,
+                w_prime_j = $10, updated_at = now()
             """,
             uuid.UUID(user_id),
             p.max_hr_bpm,
@@ -355,6 +358,8 @@ class Repository:
             p.threshold_pace_s_per_km,
             p.sex or "",
             p.language or "",
+            p.critical_power_w,
+            p.w_prime_j,
         )
 
     # --- reading activities ------------------------------------------------------------------------------

@@ -270,6 +270,8 @@ class ProfileLimits:
     threshold_hr_bpm: tuple[float, float] = (80.0, 240.0)
     ftp_w: tuple[float, float] = (30.0, 2000.0)
     threshold_pace_s_per_km: tuple[float, float] = (120.0, 1200.0)
+    critical_power_w: tuple[float, float] = (50.0, 700.0)
+    w_prime_j: tuple[float, float] = (1000.0, 60000.0)
 
 
 def validate_profile(profile: AthleteProfile) -> AthleteProfile:

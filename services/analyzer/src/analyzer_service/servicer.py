@@ -34,7 +34,10 @@ _ADVICE_STATUS = {
 }
 _SEX_TO_PROTO = {None: pb.SEX_UNSPECIFIED, "male": pb.SEX_MALE, "female": pb.SEX_FEMALE}
 _SEX_FROM_PROTO = {v: k for k, v in _SEX_TO_PROTO.items()}
-_PROFILE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km")
+_PROFILE_NUMBERS = (
+    "max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "critical_power_w",
+    "w_prime_j",
+)  # fmt: skip
 
 
 def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fitcoach_runtime.auth import check_service_tokens
 from fitcoach_runtime.settings import (
     AuthSettings,
     DatabaseSettings,
@@ -65,9 +66,17 @@ class AdvisorSettings:
     """Where the advisor runs and how long advice may take."""
 
     addr: str = env_field("ADVISOR_ADDR")
+    # Sent as `authorization: Bearer` on every call: one of the advisor's ADVISOR_SERVICE_TOKENS.
+    service_token: str = env_field("ADVISOR_SERVICE_TOKEN", secret=True)
     timeout_s: float = env_field("ADVISOR_TIMEOUT_S", 30.0)
     attempts: int = env_field("ADVISOR_ATTEMPTS", 3)
     history_days: int = env_field("ADVISOR_HISTORY_DAYS", 28)
+
+    def __post_init__(self) -> None:
+        try:
+            check_service_tokens([self.service_token])
+        except ValueError as exc:
+            raise ValueError(f"ADVISOR_SERVICE_TOKEN: {exc}") from None
 
 
 @dataclass(frozen=True)

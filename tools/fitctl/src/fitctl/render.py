@@ -79,6 +79,9 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
             if m.get("avg_power_w") is not None or m.get("max_power_w") is not None
             else None,
         ),
+        # Lowest W' balance (set only when the athlete's profile has CP and W'); negative = went deeper
+        # than the profile allows.
+        ("W'bal min", None if m.get("w_bal_min_j") is None else f"{m['w_bal_min_j'] / 1000:.1f} kJ"),
         ("cadence", _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")),
         (
             "ascent",

@@ -5,6 +5,7 @@
     with Stack(tmp_path, env={"DATABASE_URL": database_url, **s3_bucket.env()}) as stack:
         stack.gateway_address        # "127.0.0.1:<port>" for grpc channels
         stack.token(user_id)         # a dev JWT the services accept
+        stack.advisor_service_token  # what the analyzer sends the advisor (generated per data dir)
 
 Servers whose URL is in `env` (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL + R2 keys) are used, not started.
 """
@@ -133,6 +134,7 @@ class Stack:
         self.database_url = ""
         self.bucket = self.base_env.get("R2_BUCKET_NAME") or DEFAULT_BUCKET
         self.jwt_secret = ""
+        self.advisor_service_token = ""
         self.gateway_port = 0
         self._lock_file: Any = None
 
@@ -199,6 +201,7 @@ class Stack:
         self._take_lock()
         self.gateway_port = free_ports(1)[0]
         self.jwt_secret = self._jwt_secret()
+        self.advisor_service_token = self._advisor_service_token()
         self._start_servers()
         self._prepare_data()
         for name in self.services:
@@ -218,10 +221,16 @@ class Stack:
             raise ServerStartError(f"another fitcoach-stack is running on {self.root}") from None
 
     def _jwt_secret(self) -> str:
-        if self.base_env.get("SUPABASE_JWT_SECRET"):
-            return self.base_env["SUPABASE_JWT_SECRET"]
         # Kept across runs so tokens minted by fitctl stay valid while the stack restarts.
-        path = self.root / "dev-jwt-secret"
+        return self.base_env.get("SUPABASE_JWT_SECRET") or self._dev_secret("dev-jwt-secret")
+
+    def _advisor_service_token(self) -> str:
+        # The analyzer's credential at the advisor: random per data dir, so no stack shares a known token.
+        return self.base_env.get("ADVISOR_SERVICE_TOKEN") or self._dev_secret("advisor-service-token")
+
+    def _dev_secret(self, name: str) -> str:
+        """A random secret generated once per data dir (mode 0600) and read back on later runs."""
+        path = self.root / name
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
@@ -284,6 +293,14 @@ class Stack:
         )
         if "advisor" in self.service_ports:
             env["ADVISOR_ADDR"] = self.service_address("advisor")
+        # Each side gets its half: the advisor the tokens it accepts (a rotation list from the base env wins),
+        # the analyzer the one it sends.
+        if name == "advisor":
+            env["ADVISOR_SERVICE_TOKENS"] = (
+                self.base_env.get("ADVISOR_SERVICE_TOKENS") or self.advisor_service_token
+            )
+        if name == "analyzer":
+            env["ADVISOR_SERVICE_TOKEN"] = self.advisor_service_token
         if name in self.metrics_ports:
             env["METRICS_LISTEN"] = f"{HOST}:{self.metrics_ports[name]}"
         env.update(self.extra_service_env)

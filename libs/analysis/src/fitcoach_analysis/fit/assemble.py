@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .model import DecodedActivity, Samples, SessionData
+from . import hr
+from .model import SAMPLE_FIELDS, DecodedActivity, Samples, SessionData
 
 #: Unix time of the FIT epoch (1989-12-31T00:00:00Z); FIT date_time values count seconds from it.
 FIT_EPOCH_S = 631065600
@@ -51,6 +52,7 @@ class RawActivity:
     records: dict[str, np.ndarray]  # RECORD_COLUMNS (absent = all missing), file order, NaN = missing
     record_count: int
     warnings: list[str] = field(default_factory=list)
+    beats: dict[str, np.ndarray] = field(default_factory=hr.empty_beats)  # hr messages: hr.HR_COLUMNS
 
 
 def assemble(raw: RawActivity) -> DecodedActivity:
@@ -58,7 +60,7 @@ def assemble(raw: RawActivity) -> DecodedActivity:
         name: [normalize_message(name, m) for m in raw.messages.get(name, [])] for name in SUMMARY_MESSAGES
     }
     samples = _samples_from_records(raw.records)
-    sessions = _build_sessions(messages, samples)
+    sessions = _build_sessions(messages, samples, hr.beat_series(raw.beats))
     return DecodedActivity(
         sessions=sessions,
         file_ids=messages["file_id"],
@@ -222,7 +224,9 @@ def _synthesized_session(samples: Samples) -> dict[str, Any]:
     }
 
 
-def _build_sessions(messages: dict[str, list[dict[str, Any]]], samples: Samples) -> list[SessionData]:
+def _build_sessions(
+    messages: dict[str, list[dict[str, Any]]], samples: Samples, beats: tuple[np.ndarray, np.ndarray]
+) -> list[SessionData]:
     session_fields = list(messages["session"])
     if not session_fields:
         if not np.any(~np.isnan(samples.time_s)):
@@ -265,4 +269,36 @@ def _build_sessions(messages: dict[str, list[dict[str, Any]]], samples: Samples)
     for session, (start, end) in zip(sessions, windows, strict=True):
         inside = (times >= start) & (times <= end)
         session.samples = samples if inside.all() else samples.take(inside)
+    _merge_hr_messages(sessions, windows, beats)
     return sessions
+
+
+def _merge_hr_messages(
+    sessions: list[SessionData], windows: list[tuple[float, float]], beats: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """Heart rate from hr messages, for the sessions whose records (mostly) carry none.
+
+    A strap stores beats while under water and sends live HR only at the surface: an open-water swim's
+    records hold a handful of live values (6 of 349 in triathlon-fr920xt-chained.fit), a pool swim's none.
+    There the beats are merged into the records as the FIT SDK merges them (its merged value replaces a
+    record's own); a session without records gets a 1 Hz time base built from the beats in its window
+    (every other stream missing). Sessions whose records mostly have HR keep it.
+    """
+    times, bpm = beats
+    if times.size == 0:
+        return
+    for session, (start, end) in zip(sessions, windows, strict=True):
+        samples = session.samples
+        if np.count_nonzero(np.isfinite(samples.heart_rate_bpm)) * 2 >= len(samples) > 0:
+            continue
+        if len(samples):
+            merged = hr.merge(samples.time_s, times, bpm)
+            if np.isfinite(merged).any():
+                heart_rate = np.where(np.isfinite(merged), merged, samples.heart_rate_bpm)
+                arrays = {name: getattr(samples, name) for name in SAMPLE_FIELDS}
+                session.samples = Samples(**(arrays | {"heart_rate_bpm": heart_rate}))
+            continue
+        grid_t, grid_bpm = hr.grid(times, bpm, start, end)
+        if grid_t.size:
+            arrays = {name: np.full(grid_t.size, np.nan) for name in SAMPLE_FIELDS}
+            session.samples = Samples(**(arrays | {"time_s": grid_t, "heart_rate_bpm": grid_bpm}))

@@ -15,6 +15,7 @@ import fitdecode
 import numpy as np
 
 from .assemble import FIT_EPOCH_S, RECORD_COLUMNS, SUMMARY_MESSAGES, RawActivity, assemble
+from .hr import BeatCollector
 from .model import DecodedActivity, InvalidFitFile
 
 
@@ -31,6 +32,17 @@ def message_fields(frame: fitdecode.FitDataMessage) -> dict[str, Any]:
         name = fd.name
         if out.get(name) is None:
             out[name] = fd.value
+    return out
+
+
+def raw_fields(frame: fitdecode.FitDataMessage) -> dict[int, Any]:
+    """field number -> raw value (None = invalid) of the fields the message stores; the first valid wins."""
+    out: dict[int, Any] = {}
+    for fd in frame.fields:
+        if fd.field_def is None or fd.field_def.is_dev:
+            continue  # components and compressed-header timestamps are derived, not stored
+        if out.get(fd.field_def.def_num) is None:
+            out[fd.field_def.def_num] = fd.raw_value
     return out
 
 
@@ -91,6 +103,7 @@ def decode_reference_raw(
     messages: dict[str, list[dict[str, Any]]] = {name: [] for name in SUMMARY_MESSAGES}
     rows: dict[str, list[float]] = {name: [] for name in RECORD_COLUMNS}
     wanted = set(SUMMARY_MESSAGES)
+    beats = BeatCollector()
 
     def visit(frame: Any) -> None:
         if isinstance(frame, fitdecode.FitHeader):
@@ -113,6 +126,8 @@ def decode_reference_raw(
                     rows[column].append(number(fields.get(column)))
             elif name in wanted:
                 messages[name].append(message_fields(frame))
+            elif name == "hr":
+                beats.add(raw_fields(frame), FIT_EPOCH_S)
 
     caught = read_frames(data, visit)
     if not headers:
@@ -123,6 +138,7 @@ def decode_reference_raw(
         records={name: np.asarray(values, dtype=np.float64) for name, values in rows.items()},
         record_count=len(rows["timestamp"]),
         warnings=caught,
+        beats=beats.columns(),
     )
 
 

@@ -133,7 +133,7 @@ class GetFitnessTrendResponse(_message.Message):
     def __init__(self, days: _Optional[_Iterable[_Union[_advisor_service_pb2.FitnessDay, _Mapping]]] = ...) -> None: ...
 
 class AthleteProfile(_message.Message):
-    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language")
+    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language", "critical_power_w", "w_prime_j")
     MAX_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     REST_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_HR_BPM_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,8 @@ class AthleteProfile(_message.Message):
     THRESHOLD_PACE_S_PER_KM_FIELD_NUMBER: _ClassVar[int]
     SEX_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CRITICAL_POWER_W_FIELD_NUMBER: _ClassVar[int]
+    W_PRIME_J_FIELD_NUMBER: _ClassVar[int]
     max_hr_bpm: float
     rest_hr_bpm: float
     threshold_hr_bpm: float
@@ -148,7 +150,9 @@ class AthleteProfile(_message.Message):
     threshold_pace_s_per_km: float
     sex: Sex
     language: str
-    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ...) -> None: ...
+    critical_power_w: float
+    w_prime_j: float
+    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ...) -> None: ...
 
 class Activity(_message.Message):
     __slots__ = ("activity_id", "file_name", "size_bytes", "sha256", "status", "advice_status", "failure_reason", "duplicate_of", "times", "sport", "start_time", "summary", "sessions", "advice", "analyzer_version", "record_count", "device", "local_offset_s")
@@ -207,7 +211,7 @@ class ActivityTimes(_message.Message):
     def __init__(self, created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uploaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., advised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method")
+    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j")
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TIMER_TIME_S_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -237,6 +241,7 @@ class MetricSet(_message.Message):
     AVG_TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOAD_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOAD_METHOD_FIELD_NUMBER: _ClassVar[int]
+    W_BAL_MIN_J_FIELD_NUMBER: _ClassVar[int]
     distance_m: float
     timer_time_s: float
     elapsed_time_s: float
@@ -266,7 +271,8 @@ class MetricSet(_message.Message):
     avg_temperature_c: float
     training_load: float
     training_load_method: str
-    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ...) -> None: ...
+    w_bal_min_j: float
+    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("sport", "sub_sport", "start_time", "device", "computed", "laps", "splits_km", "splits_mile", "hr_zones", "power_zones", "best_efforts", "power_curve", "swim", "defaults_used", "streams")

@@ -1,0 +1,200 @@
+"""Catalogue item 11: SIGTERM to a real `python -m analyzer_service` process while it has work in flight.
+
+Health turns NOT_SERVING at once; work in flight finishes within SHUTDOWN_GRACE_S and is acked; work not yet
+started stays in the stream for the next process; work that outlasts the grace is left unacked and the next
+process analyzes it. Either way every upload ends with exactly one result and one advice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fitcoach_runtime.grpc_client import insecure_channel
+from fitcoach_stack.pytest_plugin import env_for
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+if TYPE_CHECKING:
+    from conftest import Harness
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class AnalyzerProcess:
+    """One `python -m analyzer_service` in its own session (a kill takes its decode workers along)."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.offset = log.stat().st_size if log.exists() else 0  # this process's lines only
+        with log.open("ab") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "analyzer_service"],
+                env=env_for(env),
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        with self.log.open("rb") as f:
+            f.seek(self.offset)
+            for line in f.read().decode(errors="replace").splitlines():
+                if line.startswith("{"):
+                    yield json.loads(line)
+
+    async def port(self, within_s: float = 30) -> int:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            for record in self.records():
+                if record.get("msg") == "analyzer serving":
+                    return int(record["port"])
+            assert self.process.poll() is None, self.tail()
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"analyzer did not start: {self.tail()}")
+
+    async def exit_code(self, within_s: float) -> int:
+        deadline = time.monotonic() + within_s
+        while (code := self.process.poll()) is None:
+            assert time.monotonic() < deadline, f"still running {within_s} s after SIGTERM"
+            await asyncio.sleep(0.05)
+        return code
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[AnalyzerProcess]]:
+    started: list[AnalyzerProcess] = []
+    yield started
+    for process in started:
+        process.kill()
+
+
+async def _statuses(hands: Harness, activity_ids: list[str]) -> list[str | None]:
+    return [row["status"] if (row := await hands.state(a)) else None for a in activity_ids]
+
+
+async def _wait_analyzing(hands: Harness, activity_ids: list[str], count: int, within_s: float = 30) -> None:
+    deadline = time.monotonic() + within_s
+    while (await _statuses(hands, activity_ids)).count("analyzing") < count:
+        assert time.monotonic() < deadline, await _statuses(hands, activity_ids)
+        await asyncio.sleep(0.05)
+
+
+async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_the_rest_queued(
+    analyzer_factory: Any, good_run: bytes, tmp_path: Path, processes: list[AnalyzerProcess]
+) -> None:
+    # The in-process harness is only the test's hands (DB, S3, NATS, advisor); its consumer is off.
+    hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
+    env = {
+        **hands.env,
+        "CONSUMER_ENABLED": "true",
+        "CONSUMER_CONCURRENCY": "2",
+        "CONSUMER_ACK_WAIT_S": "3",
+        "SHUTDOWN_GRACE_S": "10",
+        "LOG_FORMAT": "json",
+    }
+    log = tmp_path / "analyzer.log"
+    uploads = [await hands.submit(good_run) for _ in range(4)]
+    ids = [u.activity_id for u in uploads]
+
+    # Decoding takes 2.5 s, so two jobs are surely in flight when SIGTERM arrives.
+    first = AnalyzerProcess({**env, "DECODE_FUNCTION": "analyzer_service.testing:slow"}, log)
+    processes.append(first)
+    async with insecure_channel(f"127.0.0.1:{await first.port()}") as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""))
+        assert (await asyncio.wait_for(watch.read(), 10)).status == SERVING
+        await _wait_analyzing(hands, ids, 2)
+        in_flight = [a for a, s in zip(ids, await _statuses(hands, ids), strict=True) if s == "analyzing"]
+        first.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        assert (await asyncio.wait_for(watch.read(), 5)).status == NOT_SERVING
+        watch.cancel()  # an open watch would hold the gRPC server for the whole grace period
+    assert await first.exit_code(within_s=15) == 0, first.tail()
+    assert time.monotonic() - signalled < 10  # the jobs' own time, not the whole grace
+
+    # The two jobs in flight finished and were acked; the other two were never started.
+    for activity_id in ids:
+        row = await hands.state(activity_id)
+        if activity_id in in_flight:
+            assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 1)
+        else:
+            assert row is None, dict(row)
+    info = await hands.consumer_info()
+    assert (info.num_ack_pending, info.num_pending) == (0, 2)
+    messages = [r["msg"] for r in first.records()]
+    assert messages.index("analyzer stopping") < messages.index("analyzer stopped")
+
+    # The next process takes the rest; nothing is analyzed twice.
+    second = AnalyzerProcess(env, log)
+    processes.append(second)
+    for activity_id in ids:
+        row = await hands.settled(activity_id, within_s=30)
+        assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 1)
+    second.process.send_signal(signal.SIGTERM)
+    assert await second.exit_code(within_s=15) == 0, second.tail()
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 4
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 4
+    assert hands.advisor.calls == 4
+    info = await hands.consumer_info()
+    assert (info.num_ack_pending, info.num_pending, info.num_redelivered) == (0, 0, 0)
+
+
+async def test_work_outlasting_the_grace_is_left_unacked_and_redelivered_to_the_next_process(
+    analyzer_factory: Any, good_run: bytes, tmp_path: Path, processes: list[AnalyzerProcess]
+) -> None:
+    hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
+    env = {
+        **hands.env,
+        "CONSUMER_ENABLED": "true",
+        "CONSUMER_CONCURRENCY": "2",
+        "CONSUMER_ACK_WAIT_S": "2",
+        "LOG_FORMAT": "json",
+    }
+    log = tmp_path / "analyzer.log"
+    uploads = [await hands.submit(good_run) for _ in range(2)]
+    ids = [u.activity_id for u in uploads]
+
+    # A 0.5 s grace against 2.5 s decodes: the jobs are cancelled, their decode workers killed, no ack sent.
+    first = AnalyzerProcess(
+        {**env, "DECODE_FUNCTION": "analyzer_service.testing:slow", "SHUTDOWN_GRACE_S": "0.5"}, log
+    )
+    processes.append(first)
+    await first.port()
+    await _wait_analyzing(hands, ids, 2)
+    first.process.send_signal(signal.SIGTERM)
+    assert await first.exit_code(within_s=10) == 0, first.tail()
+    assert await _statuses(hands, ids) == ["analyzing", "analyzing"]
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 0
+    assert (await hands.consumer_info()).num_ack_pending == 2  # delivered, never acked
+
+    second = AnalyzerProcess({**env, "SHUTDOWN_GRACE_S": "10"}, log)
+    processes.append(second)
+    for activity_id in ids:
+        row = await hands.settled(activity_id, within_s=30)
+        # Analyzed again from scratch after the redelivery: the second attempt, one result.
+        assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 2)
+    second.process.send_signal(signal.SIGTERM)
+    assert await second.exit_code(within_s=15) == 0, second.tail()
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 2
+    assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 2
+    assert hands.advisor.calls == 2
+    info = await hands.consumer_info()
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)
+    assert info.delivered.consumer_seq == 4  # two first deliveries, two redeliveries
