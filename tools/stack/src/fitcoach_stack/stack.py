@@ -151,7 +151,7 @@ class Stack:
     @property
     def supabase_url(self) -> str:
         # Dev mode has no Supabase; the URL only makes the issuer (<url>/auth/v1) that tokens carry.
-        return self.gateway_url
+        return self.base_env.get("SUPABASE_URL") or self.gateway_url
 
     @property
     def issuer(self) -> str:
@@ -269,23 +269,29 @@ class Stack:
         _in_thread(_ensure_stream(self.nats.url, self.base_env.get("NATS_STREAM") or "FITCOACH_UPLOADS"))
         self.timings["bucket+stream+database"] = time.monotonic() - started
 
+    def shared_environment(self) -> dict[str, str]:
+        """Endpoints and sign-in settings that services, stack.env (fitctl) and tests all agree on."""
+        creds = self.s3_credentials
+        return {
+            "DATABASE_URL": self.database_url,
+            "NATS_URL": self.nats.url,
+            "S3_ENDPOINT_URL": creds.endpoint_url,
+            "R2_ACCESS_KEY": creds.access_key,
+            "R2_SECRET_KEY": creds.secret_key,
+            "R2_BUCKET_NAME": self.bucket,
+            "S3_REGION": creds.region,
+            "AUTH_MODE": self.base_env.get("AUTH_MODE") or "dev",
+            "SUPABASE_URL": self.supabase_url,
+            "SUPABASE_JWT_SECRET": self.jwt_secret,
+        }
+
     def service_environment(self, name: str) -> dict[str, str]:
         """The env a service process gets: the base env, then the stack's endpoints, then service_env."""
-        creds = self.s3_credentials
         env = dict(self.base_env)
         env.update(
             {
                 "GRPC_LISTEN": self.service_address(name),
-                "DATABASE_URL": self.database_url,
-                "NATS_URL": self.nats.url,
-                "S3_ENDPOINT_URL": creds.endpoint_url,
-                "R2_ACCESS_KEY": creds.access_key,
-                "R2_SECRET_KEY": creds.secret_key,
-                "R2_BUCKET_NAME": self.bucket,
-                "S3_REGION": creds.region,
-                "AUTH_MODE": self.base_env.get("AUTH_MODE") or "dev",
-                "SUPABASE_JWT_SECRET": self.jwt_secret,
-                "SUPABASE_URL": self.base_env.get("SUPABASE_URL") or self.supabase_url,
+                **self.shared_environment(),
                 "LOG_LEVEL": self.base_env.get("LOG_LEVEL") or "INFO",
                 "LOG_FORMAT": self.base_env.get("LOG_FORMAT") or "json",
                 "PYTHONUNBUFFERED": "1",
@@ -380,22 +386,12 @@ class Stack:
         return flags == ["healthy"]
 
     def write_env_file(self) -> Path:
-        creds = self.s3_credentials
         values = {
             "FITCOACH_GATEWAY_URL": self.gateway_url,
             "FITCOACH_GATEWAY_ADDR": self.gateway_address,
             "FITCOACH_ENVOY_ADMIN_URL": self.envoy.admin_url if self.envoy else "",
-            "AUTH_MODE": "dev",
-            "SUPABASE_URL": self.supabase_url,
-            "SUPABASE_JWT_SECRET": self.jwt_secret,
+            **self.shared_environment(),
             "FITCOACH_AUTH_ISSUER": self.issuer,
-            "DATABASE_URL": self.database_url,
-            "NATS_URL": self.nats.url,
-            "S3_ENDPOINT_URL": creds.endpoint_url,
-            "R2_ACCESS_KEY": creds.access_key,
-            "R2_SECRET_KEY": creds.secret_key,
-            "R2_BUCKET_NAME": self.bucket,
-            "S3_REGION": creds.region,
             **{f"FITCOACH_{n.upper()}_ADDR": self.service_address(n) for n in self.service_ports},
             "FITCOACH_LOGS_DIR": str(self.logs_dir),
             "FITCOACH_STACK_PID": str(os.getpid()),
