@@ -33,9 +33,10 @@ proto: venv ## regenerate the Python stubs from protos/
 proto-check: venv ## fail when the committed stubs are stale
 	$(PY) scripts/gen_proto.py --check
 
-lint: venv ## ruff + buf lint
+lint: venv ## ruff + mypy (strict, settings in pyproject.toml) + buf lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	cd protos && ../node_modules/.bin/buf lint
 
 bench: venv ## run the benchmarks (decode speed, analysis, pipeline latency)

@@ -77,7 +77,8 @@ def summarize(sessions: list[dict[str, Any]]) -> dict[str, Any]:
 def activity_sport(sessions: list[dict[str, Any]]) -> str:
     sports = {s["sport"] for s in sessions if s["sport"] != "transition"}
     if len(sessions) == 1 or len(sports) == 1:
-        return sessions[0]["sport"] if len(sessions) == 1 else sports.pop()
+        sport: str = sessions[0]["sport"] if len(sessions) == 1 else sports.pop()
+        return sport
     return "multisport" if sessions else ""
 
 

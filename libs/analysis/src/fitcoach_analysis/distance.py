@@ -18,7 +18,8 @@ def haversine_m(lat1: Array, lon1: Array, lat2: Array, lon2: Array) -> Array:
     dphi = p2 - p1
     dlmb = np.radians(lon2 - lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    metres: Array = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return metres
 
 
 def gps_cumulative_m(lat_deg: Array, lon_deg: Array) -> Array:
@@ -63,9 +64,10 @@ def record_cumulative_m(
     d = _forward_fill(d)
     steps = np.diff(d, prepend=d[0])
     steps[steps < 0] = 0.0
-    out = np.cumsum(steps)
+    out: Array = np.cumsum(steps)
     if previous_m is not None and d[first] >= previous_m:
-        return out + (d[first] - previous_m)
+        out += d[first] - previous_m
+        return out
     lead = 0.0 if session_start_s is None else max(0.0, float(time_s[first]) - session_start_s)
     if d[first] <= _FIRST_SAMPLE_SLACK_M + 15.0 * lead:
         out += d[first]

@@ -31,7 +31,8 @@ def smooth_altitude(time_s: Array, altitude_m: Array, window_s: float = SMOOTHIN
     lo = np.searchsorted(time_s, time_s - half, side="left")
     hi = np.searchsorted(time_s, time_s + half, side="right")
     sums = np.concatenate(([0.0], np.cumsum(alt)))
-    return (sums[hi] - sums[lo]) / (hi - lo)
+    smoothed: Array = (sums[hi] - sums[lo]) / (hi - lo)
+    return smoothed
 
 
 def cumulative_gain_loss(altitude_m: Array, threshold_m: float = HYSTERESIS_M) -> tuple[Array, Array]:

@@ -12,13 +12,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from importlib import resources
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+import asyncpg.pool
 
 from .settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
+
+# What code that runs queries holds: a plain connection, or one acquired from a pool (a proxy to it).
+Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 async def create_pool(settings: DatabaseSettings, **kwargs: Any) -> asyncpg.Pool:

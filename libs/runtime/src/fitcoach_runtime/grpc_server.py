@@ -15,10 +15,10 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -46,6 +46,12 @@ SERVER_OPTIONS = [
     ("grpc.so_reuseport", 0),
 ]
 ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
+
+# grpc's type stubs describe the handlers of the threaded server; under grpc.aio the same fields hold
+# coroutine functions (or async generator functions) that take an aio context.
+ServicerContext = grpc.aio.ServicerContext[Any, Any]
+AioUnaryBehavior = Callable[[Any, ServicerContext], Awaitable[Any]]
+AioStreamBehavior = Callable[[Any, ServicerContext], AsyncIterable[Any] | Awaitable[None]]
 
 REQUESTS = Counter("fitcoach_grpc_requests_total", "gRPC requests served", ["method", "code"])
 LATENCY = Histogram("fitcoach_grpc_request_seconds", "gRPC request latency", ["method"])
@@ -102,13 +108,13 @@ class ServiceResources(AsyncExitStack):
         while self._on_shutdown:
             await self._on_shutdown.pop()()
 
-    async def __aexit__(self, *exc: Any) -> bool:
+    async def __aexit__(self, *exc: Any) -> bool | None:
         # Pushed last, so it unwinds first; the exit stack still closes every resource if it fails.
         self.push_async_callback(self.shutdown)
         return await super().__aexit__(*exc)
 
 
-def _bearer(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
+def _bearer(metadata: Iterable[tuple[str, Any]] | None) -> str | None:
     for key, value in metadata or ():
         if key == "authorization" and isinstance(value, str) and value.lower().startswith("bearer "):
             return value[7:].strip()
@@ -124,9 +130,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
         method = details.method
         service = method.lstrip("/").split("/")[0]
@@ -136,7 +142,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         # unexpected errors must still answer "internal error" rather than grpc's "Unexpected <exc>: <msg>".
         needs_auth = self.verifier is not None and service not in self.public
 
-        async def enter(context: grpc.aio.ServicerContext) -> None:
+        async def enter(context: ServicerContext) -> None:
             if not needs_auth:
                 return
             token = _bearer(context.invocation_metadata())
@@ -145,7 +151,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             assert self.verifier is not None
             set_principal(await self.verifier.verify(token))
 
-        async def fail(context: grpc.aio.ServicerContext, exc: BaseException) -> None:
+        async def fail(context: ServicerContext, exc: BaseException) -> None:
             if isinstance(exc, DomainError):
                 REQUESTS.labels(method, exc.code.name).inc()
                 await context.abort(exc.code, exc.message)
@@ -154,9 +160,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
         if handler.unary_unary is not None:
-            behavior = handler.unary_unary
+            behavior = cast(AioUnaryBehavior, handler.unary_unary)
 
-            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def unary(request: Any, context: ServicerContext) -> Any:
                 started = time.perf_counter()
                 try:
                     await enter(context)
@@ -175,13 +181,13 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 unary, handler.request_deserializer, handler.response_serializer
             )
         if handler.unary_stream is not None:
-            stream_behavior = handler.unary_stream
+            stream_behavior = cast(AioStreamBehavior, handler.unary_stream)
 
-            async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def stream(request: Any, context: ServicerContext) -> AsyncIterator[Any]:
                 try:
                     await enter(context)
                     result = stream_behavior(request, context)
-                    if hasattr(result, "__aiter__"):
+                    if isinstance(result, AsyncIterable):
                         async for item in result:
                             yield item
                     else:  # a servicer that sends with `await context.write(...)` and returns nothing

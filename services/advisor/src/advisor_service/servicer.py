@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.errors import InvalidArgument
+from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import timestamp_pb2
 
 from .domain import Advice, AdviceRequest, Athlete, Engine, FitnessDay, Workout
@@ -75,7 +75,7 @@ class AdvisorServicer(pb_grpc.AdvisorServiceServicer):
         self.advisor = advisor
 
     async def GenerateAdvice(
-        self, request: pb.GenerateAdviceRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GenerateAdviceRequest, context: ServicerContext
     ) -> pb.GenerateAdviceResponse:
         # Honour the caller's deadline: Gemini gets what is left of it, so the offline coach still answers
         # in time instead of the call ending in DEADLINE_EXCEEDED.

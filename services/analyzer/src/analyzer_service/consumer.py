@@ -71,7 +71,7 @@ def parse_event(data: bytes) -> UploadJob:
 
 def nak_delay(settings: ConsumerSettings, num_delivered: int) -> float:
     """Exponential backoff from the delivery count (a plain nak() would ignore any backoff list)."""
-    return min(settings.nak_base_delay_s * 2 ** max(num_delivered - 1, 0), settings.nak_max_delay_s)
+    return min(settings.nak_base_delay_s * 2.0 ** max(num_delivered - 1, 0), settings.nak_max_delay_s)
 
 
 def consumer_config(settings: ConsumerSettings) -> ConsumerConfig:

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 from fitcoach_analysis.profile import AthleteProfile
+from fitcoach_runtime.db import Connection
 
 from .domain import (
     ActivityRecord,
@@ -62,7 +63,7 @@ def pool_init() -> Callable[[asyncpg.Connection], Any]:
     return _init_connection
 
 
-async def _notify(conn: asyncpg.Connection, activity_id: str) -> None:
+async def _notify(conn: Connection, activity_id: str) -> None:
     await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(activity_id))
 
 
@@ -234,9 +235,7 @@ class Repository:
             await self._set_advice_status(conn, activity_id, "failed", error)
 
     @staticmethod
-    async def _set_advice_status(
-        conn: asyncpg.Connection, activity_id: str, status: str, error: str | None
-    ) -> None:
+    async def _set_advice_status(conn: Connection, activity_id: str, status: str, error: str | None) -> None:
         await conn.execute(
             "UPDATE analyzer.activities SET advice_status = $2, advice_error = $3, "
             "advised_at = CASE WHEN $2 = 'ready' THEN now() ELSE advised_at END, updated_at = now() "

@@ -7,12 +7,12 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as pb_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
-from fitcoach_analysis.profile import AthleteProfile
+from fitcoach_analysis.profile import AthleteProfile, Sex
 from fitcoach_runtime.auth import current_principal
+from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format, timestamp_pb2
 
 from .domain import ActivityRecord, FitnessDay
@@ -32,8 +32,12 @@ _ADVICE_STATUS = {
     "ready": pb.ADVICE_STATUS_READY,
     "failed": pb.ADVICE_STATUS_FAILED,
 }
-_SEX_TO_PROTO = {None: pb.SEX_UNSPECIFIED, "male": pb.SEX_MALE, "female": pb.SEX_FEMALE}
-_SEX_FROM_PROTO = {v: k for k, v in _SEX_TO_PROTO.items()}
+_SEX_TO_PROTO: dict[Sex | None, pb.Sex] = {
+    None: pb.SEX_UNSPECIFIED,
+    "male": pb.SEX_MALE,
+    "female": pb.SEX_FEMALE,
+}
+_SEX_FROM_PROTO: dict[pb.Sex, Sex | None] = {v: k for k, v in _SEX_TO_PROTO.items()}
 _PROFILE_NUMBERS = (
     "max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "critical_power_w",
     "w_prime_j",
@@ -171,13 +175,13 @@ class ActivityServicer(pb_grpc.ActivityServiceServicer):
         self.trends = trends
 
     async def GetActivity(
-        self, request: pb.GetActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetActivityRequest, context: ServicerContext
     ) -> pb.GetActivityResponse:
         record = await self.activities.get(current_principal().user_id, request.activity_id)
         return pb.GetActivityResponse(activity=activity_message(record, full=True))
 
     async def ListActivities(
-        self, request: pb.ListActivitiesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListActivitiesRequest, context: ServicerContext
     ) -> pb.ListActivitiesResponse:
         records, token = await self.activities.list(
             current_principal().user_id, request.page_size, request.page_token
@@ -187,19 +191,19 @@ class ActivityServicer(pb_grpc.ActivityServiceServicer):
         )
 
     async def WatchActivity(
-        self, request: pb.WatchActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.WatchActivityRequest, context: ServicerContext
     ) -> AsyncIterator[pb.WatchActivityResponse]:
         async for record in self.activities.watch(current_principal().user_id, request.activity_id):
             yield watch_message(record)
 
     async def GetAthleteProfile(
-        self, request: pb.GetAthleteProfileRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetAthleteProfileRequest, context: ServicerContext
     ) -> pb.GetAthleteProfileResponse:
         profile = await self.profiles.get(current_principal().user_id)
         return pb.GetAthleteProfileResponse(profile=profile_message(profile))
 
     async def UpdateAthleteProfile(
-        self, request: pb.UpdateAthleteProfileRequest, context: grpc.aio.ServicerContext
+        self, request: pb.UpdateAthleteProfileRequest, context: ServicerContext
     ) -> pb.UpdateAthleteProfileResponse:
         stored = await self.profiles.update(
             current_principal().user_id, profile_from_message(request.profile)
@@ -207,7 +211,7 @@ class ActivityServicer(pb_grpc.ActivityServiceServicer):
         return pb.UpdateAthleteProfileResponse(profile=profile_message(stored))
 
     async def GetFitnessTrend(
-        self, request: pb.GetFitnessTrendRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetFitnessTrendRequest, context: ServicerContext
     ) -> pb.GetFitnessTrendResponse:
         days = await self.trends.trend(current_principal().user_id, request.start_date, request.end_date)
         return pb.GetFitnessTrendResponse(days=[fitness_day_message(d) for d in days])

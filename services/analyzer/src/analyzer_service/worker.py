@@ -122,8 +122,13 @@ class DecodeWorker:
         loop = asyncio.get_running_loop()
         readable = loop.create_future()
         fd = receiver.fileno()
+
         # Wait on the pipe in the loop itself (no thread parked for the whole decode); EOF is readable too.
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        def wake() -> None:
+            if not readable.done():
+                readable.set_result(None)
+
+        loop.add_reader(fd, wake)
         try:
             await asyncio.wait_for(readable, max(deadline - time.monotonic(), 0))
         except TimeoutError:
@@ -174,4 +179,5 @@ class DecodeWorker:
         if kind == "bad":
             raise FileRejected(value)
         log.info("decoded", extra={"fields": {"elapsed_s": round(elapsed, 3), "bytes": len(data)}})
-        return value
+        analysis: dict[str, Any] = value  # the child answers ("ok", the analysis dict)
+        return analysis

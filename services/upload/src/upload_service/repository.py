@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from fitcoach_runtime.db import Connection
 
 from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
 
@@ -82,7 +83,7 @@ class ActivityRepository:
     ) -> str | None:
         async with self.pool.acquire() as conn, conn.transaction():
             # The row lock serialises concurrent completes: the second waits, then sees `uploaded`.
-            status = await conn.fetchval(
+            status: str | None = await conn.fetchval(
                 "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2 FOR UPDATE",
                 activity_id,
                 user_id,
@@ -133,7 +134,7 @@ class AbandonedUploads:
     """Abandoned pending activities, locked until the surrounding transaction ends."""
 
     activities: list[Activity]
-    _conn: asyncpg.Connection
+    _conn: Connection
 
     async def delete(self, activity_ids: Sequence[str]) -> None:
         if activity_ids:
@@ -150,7 +151,7 @@ class ClaimedEvents:
     """Outbox rows locked by this relay until the surrounding transaction ends."""
 
     events: list[OutboxEvent]
-    _conn: asyncpg.Connection
+    _conn: Connection
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
         if event_ids:

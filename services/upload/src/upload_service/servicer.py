@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import grpc
 from fitcoach.upload.v1 import upload_service_pb2, upload_service_pb2_grpc
 from fitcoach_runtime.auth import current_principal
+from fitcoach_runtime.grpc_server import ServicerContext
 
 from upload_service.service import UploadService
 
@@ -14,7 +14,7 @@ class UploadServicer(upload_service_pb2_grpc.UploadServiceServicer):
         self.service = service
 
     async def CreateUpload(
-        self, request: upload_service_pb2.CreateUploadRequest, context: grpc.aio.ServicerContext
+        self, request: upload_service_pb2.CreateUploadRequest, context: ServicerContext
     ) -> upload_service_pb2.CreateUploadResponse:
         principal = current_principal()
         ticket = await self.service.create_upload(
@@ -31,7 +31,7 @@ class UploadServicer(upload_service_pb2_grpc.UploadServiceServicer):
         return response
 
     async def CompleteUpload(
-        self, request: upload_service_pb2.CompleteUploadRequest, context: grpc.aio.ServicerContext
+        self, request: upload_service_pb2.CompleteUploadRequest, context: ServicerContext
     ) -> upload_service_pb2.CompleteUploadResponse:
         principal = current_principal()
         activity_id, status = await self.service.complete_upload(principal.user_id, request.activity_id)

@@ -55,15 +55,23 @@ class Gateway:
         self, file_name: str, size_bytes: int, sha256: str
     ) -> upload_pb.CreateUploadResponse:
         request = upload_pb.CreateUploadRequest(file_name=file_name, size_bytes=size_bytes, sha256=sha256)
-        return await self.uploads.CreateUpload(request, metadata=self.metadata, timeout=self.timeout_s)
+        response: upload_pb.CreateUploadResponse = await self.uploads.CreateUpload(
+            request, metadata=self.metadata, timeout=self.timeout_s
+        )
+        return response
 
     async def complete_upload(self, activity_id: str) -> upload_pb.CompleteUploadResponse:
         request = upload_pb.CompleteUploadRequest(activity_id=activity_id)
-        return await self.uploads.CompleteUpload(request, metadata=self.metadata, timeout=self.timeout_s)
+        response: upload_pb.CompleteUploadResponse = await self.uploads.CompleteUpload(
+            request, metadata=self.metadata, timeout=self.timeout_s
+        )
+        return response
 
     async def get_activity(self, activity_id: str) -> activity_pb.Activity:
         request = activity_pb.GetActivityRequest(activity_id=activity_id)
-        response = await self.activities.GetActivity(request, metadata=self.metadata, timeout=self.timeout_s)
+        response: activity_pb.GetActivityResponse = await self.activities.GetActivity(
+            request, metadata=self.metadata, timeout=self.timeout_s
+        )
         return response.activity
 
     async def list_activities(
@@ -75,7 +83,7 @@ class Gateway:
         while True:
             size = page_size if limit is None else max(1, min(page_size, limit - seen))
             request = activity_pb.ListActivitiesRequest(page_size=size, page_token=token)
-            page = await self.activities.ListActivities(
+            page: activity_pb.ListActivitiesResponse = await self.activities.ListActivities(
                 request, metadata=self.metadata, timeout=self.timeout_s
             )
             for activity in page.activities:
@@ -87,6 +95,11 @@ class Gateway:
             if not token or not page.activities:
                 return
 
-    def watch(self, activity_id: str, timeout_s: float) -> grpc.aio.UnaryStreamCall:
+    def watch(
+        self, activity_id: str, timeout_s: float
+    ) -> grpc.aio.UnaryStreamCall[activity_pb.WatchActivityRequest, activity_pb.WatchActivityResponse]:
         request = activity_pb.WatchActivityRequest(activity_id=activity_id)
-        return self.activities.WatchActivity(request, metadata=self.metadata, timeout=timeout_s)
+        call: grpc.aio.UnaryStreamCall[
+            activity_pb.WatchActivityRequest, activity_pb.WatchActivityResponse
+        ] = self.activities.WatchActivity(request, metadata=self.metadata, timeout=timeout_s)
+        return call

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from fitcoach.activity.v1 import activity_service_pb2 as activity_pb
-from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -53,9 +53,10 @@ def timestamp_iso(ts: Timestamp) -> str:
 
 
 def _scalar(field: FieldDescriptor, value: Any) -> Any:
-    if field.type == FieldDescriptor.TYPE_ENUM:
+    # enum_type / message_type are set exactly for enum / message fields.
+    if field.enum_type is not None:
         return enum_name(field.enum_type, value)
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
+    if field.message_type is not None:
         if field.message_type.full_name == Timestamp.DESCRIPTOR.full_name:
             return timestamp_iso(value)
         return to_plain(value)
@@ -67,7 +68,10 @@ def _scalar(field: FieldDescriptor, value: Any) -> Any:
 def to_plain(message: Message, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every field of `message` by its proto name (see the module rules), except those in `skip`."""
     out: dict[str, Any] = {}
-    for field in message.DESCRIPTOR.fields:
+    # The type stubs keep upb's descriptor classes apart from google.protobuf.descriptor's; at run time these
+    # are the same classes (isinstance holds), so the public type is the honest one.
+    descriptor = cast(Descriptor, message.DESCRIPTOR)
+    for field in descriptor.fields:
         if field.name in skip:
             continue
         value = getattr(message, field.name)

@@ -56,6 +56,13 @@ def _pair(avg: float | None, top: float | None, unit: str) -> str | None:
     return " ".join(parts) + f" {unit}"
 
 
+def _power_line(m: dict[str, Any]) -> str | None:
+    power = _pair(m.get("avg_power_w"), m.get("max_power_w"), "W")
+    if power is not None and m.get("normalized_power_w"):
+        power += f", NP {m['normalized_power_w']:.0f} W"
+    return power
+
+
 def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tuple[str, str]]:
     """(label, value) rows for the headline numbers that are present."""
     if not metrics:
@@ -72,13 +79,7 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
         ),
         ("pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed", speed_line(m, sport)),
         ("heart rate", _pair(m.get("avg_hr_bpm"), m.get("max_hr_bpm"), "bpm")),
-        (
-            "power",
-            _pair(m.get("avg_power_w"), m.get("max_power_w"), "W")
-            + (f", NP {m['normalized_power_w']:.0f} W" if m.get("normalized_power_w") else "")
-            if m.get("avg_power_w") is not None or m.get("max_power_w") is not None
-            else None,
-        ),
+        ("power", _power_line(m)),
         # Lowest W' balance (set only when the athlete's profile has CP and W'); negative = went deeper
         # than the profile allows.
         ("W'bal min", None if m.get("w_bal_min_j") is None else f"{m['w_bal_min_j'] / 1000:.1f} kJ"),

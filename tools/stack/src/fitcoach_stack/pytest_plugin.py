@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         NatsServer,
         PostgresServer,
         S3Credentials,
+        Server,
     )
     from fitcoach_stack.stack import Stack
 
@@ -51,13 +52,16 @@ def _test_env() -> dict[str, str]:
     return {k.removeprefix(_ENV_KEEP_PREFIX): v for k, v in _TEST_ENV.items()}
 
 
+_S = TypeVar("_S", bound="Server")
+
+
 class _Servers:
     """Everything this plugin started, stopped together at session end."""
 
     def __init__(self) -> None:
-        self.started: list[Any] = []
+        self.started: list[Server] = []
 
-    def add(self, server: Any) -> Any:
+    def add(self, server: _S) -> _S:
         self.started.append(server)
         server.start()
         return server
@@ -168,7 +172,7 @@ def s3_server(_fitcoach_servers: _Servers, tmp_path_factory: pytest.TempPathFact
     from fitcoach_stack.servers import s3_from_env
 
     server = _fitcoach_servers.add(s3_from_env(tmp_path_factory.mktemp("seaweedfs"), _test_env()))
-    return server.credentials  # type: ignore[no-any-return]
+    return server.credentials
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ def _grpc_healthy(address: str, service: str = "", upstream: str | None = None, 
 
     metadata = (("fitcoach-upstream", upstream),) if upstream else None
     with grpc.insecure_channel(address) as channel:
-        reply = health_pb2_grpc.HealthStub(channel).Check(
+        # types-grpcio-health-checking declares HealthStub without its generated methods.
+        reply = health_pb2_grpc.HealthStub(channel).Check(  # type: ignore[attr-defined]
             health_pb2.HealthCheckRequest(service=service), timeout=timeout, metadata=metadata
         )
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
@@ -339,10 +340,12 @@ class Stack:
         started = time.monotonic()
         # Without services (launcher tests) the clusters point at closed ports; Envoy still starts.
         unused = free_ports(1)[0]
-        port = {name: self.service_ports.get(name, unused) for name in ("upload", "analyzer", "advisor")}
+        ports = self.service_ports
         self.envoy = start_gateway(
             self.root / "envoy",
-            **port,
+            upload=ports.get("upload", unused),
+            analyzer=ports.get("analyzer", unused),
+            advisor=ports.get("advisor", unused),
             cors_origins=self.cors_origins,
             listen_port=self.gateway_port,
             log_level="info",

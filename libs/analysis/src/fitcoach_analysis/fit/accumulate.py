@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def accumulate(keys: np.ndarray, raws: np.ndarray, is_reset: np.ndarray, reset_values: np.ndarray, bits: int):
+def accumulate(
+    keys: np.ndarray, raws: np.ndarray, is_reset: np.ndarray, reset_values: np.ndarray, bits: int
+) -> np.ndarray:
     """fitdecode's ``_apply_compressed_accumulation`` over a whole sequence at once.
 
     Sorted by ``keys``; a reset sets the accumulator to its value, every other element moves it forward to
@@ -26,6 +28,6 @@ def accumulate(keys: np.ndarray, raws: np.ndarray, is_reset: np.ndarray, reset_v
     seg_start_csum = np.where(segment >= 0, csum[np.maximum(segment, 0)], 0)
     seg_base = np.where(segment >= 0, base[np.maximum(segment, 0)], 0)
     values = seg_base + csum - seg_start_csum
-    out = np.empty_like(values)
+    out: np.ndarray = np.empty_like(values)
     out[order] = values
     return out

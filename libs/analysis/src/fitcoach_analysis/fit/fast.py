@@ -29,6 +29,9 @@ _RECORD = 20
 #: event_timestamp_12) and the number of 12-bit clock values event_timestamp_12 packs.
 _HR_FIELDS = frozenset({253, 0, 1, 6, 9, 10})
 _HR_PACKED = 8
+#: An accumulating record component waiting for the file-wide pass: (column name, fitdecode component field,
+#: rows, raw values, valid, the columns of its layout to fill).
+_PendingAccumulation = tuple[str, Any, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 
 # --- timestamps ------------------------------------------------------------------------------------------
@@ -52,8 +55,9 @@ def _compressed_timestamps(s: Scan, buf: np.ndarray, tables: dict[int, np.ndarra
         headers = buf[rows]
         ts_field = next((f for f in d.fields if f.def_num == p.FIELD_NUM_TIMESTAMP), None)
         if ts_field is not None:
-            raw, valid = _field_raw(d, ts_field, buf, rows)
-            if raw is not None:
+            field = _field_raw(d, ts_field, buf, rows)
+            if field is not None:
+                raw, valid = field
                 keys.append(2 * rows[valid])
                 raws.append(np.zeros(int(valid.sum()), np.int64))
                 resets.append(np.ones(int(valid.sum()), bool))
@@ -84,7 +88,8 @@ def _compressed_timestamps(s: Scan, buf: np.ndarray, tables: dict[int, np.ndarra
 def _at(buf: np.ndarray, dtype: np.dtype, starts: np.ndarray) -> np.ndarray:
     """Values of ``dtype`` starting at each byte offset in ``starts``: one gather, no per-byte index."""
     every_offset = np.ndarray(shape=(buf.size - dtype.itemsize + 1,), dtype=dtype, buffer=buf, strides=(1,))
-    return every_offset[starts]
+    values: np.ndarray = every_offset[starts]
+    return values
 
 
 def _gather_rows(d: Definition, buf: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -102,11 +107,11 @@ def _gather_rows(d: Definition, buf: np.ndarray, rows: np.ndarray) -> np.ndarray
 
 def _field_raw(
     d: Definition, f: FieldSpec, buf: np.ndarray, rows: np.ndarray, gathered: np.ndarray | None = None
-):
-    """(values, valid) of a scalar numeric field at each row; (None, None) for arrays, strings, bytes."""
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values, valid) of a scalar numeric field at each row; None for arrays, strings, bytes."""
     info = p.base_info(f.base)
     if f.count != 1 or info.code == "S" or f.base is p.BYTE:
-        return None, None
+        return None
     dtype = np.dtype(d.endian + info.code)
     if gathered is not None:
         values = gathered[f"f{d.fields.index(f)}"]
@@ -122,7 +127,8 @@ def _field_raw(
 def _bytes_le(buf: np.ndarray, rows: np.ndarray, f: FieldSpec) -> np.ndarray:
     """A byte-array field as one little-endian integer (what fitdecode's ComponentField.render does)."""
     b = buf[(rows + 1 + f.offset)[:, None] + np.arange(f.count)].astype(np.uint64)
-    return (b << (8 * np.arange(f.count, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
+    whole: np.ndarray = (b << (8 * np.arange(f.count, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
+    return whole
 
 
 def _scale(values: np.ndarray, scale: Any, offset: Any) -> np.ndarray:
@@ -149,7 +155,11 @@ def _fill(out: dict[str, np.ndarray], name: str, values: np.ndarray, valid: np.n
 
 
 def _record_columns(
-    d: Definition, buf: np.ndarray, rows: np.ndarray, ts: np.ndarray | None, accum: list
+    d: Definition,
+    buf: np.ndarray,
+    rows: np.ndarray,
+    ts: np.ndarray | None,
+    accum: list[_PendingAccumulation],
 ) -> dict[str, np.ndarray]:
     """The RECORD_COLUMNS of one record layout present in it; NaN where a row has no valid value."""
     out: dict[str, np.ndarray] = {}
@@ -172,9 +182,10 @@ def _record_columns(
             valid = (buf[(rows + 1 + f.offset)[:, None] + np.arange(f.count)] != 0xFF).any(axis=1)
             width = 8 * f.count
         else:
-            whole, valid = _field_raw(d, f, buf, rows, gathered)
-            if whole is None:
+            field = _field_raw(d, f, buf, rows, gathered)
+            if field is None:
                 raise _NeedsRowPath
+            whole, valid = field
             width = 64
         for c in cmp_targets:
             if c.bit_offset >= width:
@@ -203,10 +214,12 @@ def _record_columns(
 
 
 def _row_table(s: Scan) -> dict[int, np.ndarray]:
-    return {i: d.table for i, d in enumerate(s.definitions) if len(d.table)}
+    return {i: d.table for i, d in enumerate(s.definitions) if d.table is not None and len(d.table)}
 
 
-def iter_messages(data: bytes, *, names: set[str] | None = None, max_messages: int = 2_000_000):
+def iter_messages(
+    data: bytes, *, names: set[str] | None = None, max_messages: int = 2_000_000
+) -> Iterator[tuple[Definition, int, dict[str, Any]]]:
     """(definition, header offset, message dict) of every data message in file order, via the row path."""
     s = scan(data, max_messages)
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -216,7 +229,12 @@ def iter_messages(data: bytes, *, names: set[str] | None = None, max_messages: i
 
 
 def _summary_messages(
-    s: Scan, data: bytes, buf: np.ndarray, tables: dict[int, np.ndarray], ts: dict[int, np.ndarray], names
+    s: Scan,
+    data: bytes,
+    buf: np.ndarray,
+    tables: dict[int, np.ndarray],
+    ts: dict[int, np.ndarray],
+    names: set[str] | None,
 ) -> Iterator[tuple[Definition, int, dict[str, Any]]]:
     events: list[tuple[int, int, int]] = []  # (offset, kind, definition id); kind 0 = accumulator reset
     for f in s.files:
@@ -246,9 +264,11 @@ def _summary_messages(
         yield d, offset, message_dict(d, raw, compressed_at.get(ident, {}).get(offset), state)
 
 
-def _records(s: Scan, data: bytes, buf: np.ndarray, tables: dict[int, np.ndarray], ts: dict[int, np.ndarray]):
+def _records(
+    s: Scan, data: bytes, buf: np.ndarray, tables: dict[int, np.ndarray], ts: dict[int, np.ndarray]
+) -> tuple[dict[str, np.ndarray], int]:
     parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
-    accum: list = []
+    accum: list[_PendingAccumulation] = []
     slow: list[int] = []
     for i, d in enumerate(s.definitions):
         if d.gnum != _RECORD or i not in tables:
@@ -280,9 +300,9 @@ def _records(s: Scan, data: bytes, buf: np.ndarray, tables: dict[int, np.ndarray
     return columns, len(offsets)
 
 
-def _apply_record_accumulation(s: Scan, accum: list) -> None:
+def _apply_record_accumulation(s: Scan, accum: list[_PendingAccumulation]) -> None:
     """Accumulating components (compressed_speed_distance → distance) across layouts, in file order."""
-    by_component: dict[int, list] = {}
+    by_component: dict[int, list[_PendingAccumulation]] = {}
     for item in accum:
         by_component.setdefault(item[1].def_num, []).append(item)
     resets = np.asarray(sorted(o for f in s.files for o in [f.start, *f.resets.get(_RECORD, [])]), np.int64)
@@ -305,10 +325,18 @@ def _apply_record_accumulation(s: Scan, accum: list) -> None:
             _fill(out, name, values, valid)
 
 
-def _slow_records(s, data, buf, tables, ts, ids):
+def _slow_records(
+    s: Scan,
+    data: bytes,
+    buf: np.ndarray,
+    tables: dict[int, np.ndarray],
+    ts: dict[int, np.ndarray],
+    ids: list[int],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     from .reference import number
 
-    rows_all, cols = [], {name: [] for name in RECORD_COLUMNS}
+    rows_all: list[int] = []
+    cols: dict[str, list[float]] = {name: [] for name in RECORD_COLUMNS}
     wanted = set(ids)
     state = RowState()
     for i in sorted(wanted):
@@ -319,7 +347,7 @@ def _slow_records(s, data, buf, tables, ts, ids):
         for offset in tables[i].tolist():
             fields = message_dict(d, d.raw_values(data, offset), comp.get(offset), state)
             rows_all.append(offset)
-            t = fields.get("timestamp")
+            t: Any = fields.get("timestamp")  # a datetime, a raw FIT number or None
             cols["timestamp"].append(
                 t.timestamp()
                 if hasattr(t, "timestamp")

@@ -42,7 +42,7 @@ class Definition:
     dev_fields: list[FieldSpec]
     size: int  # payload bytes of one data message
     file_index: int
-    rows: array = field(default_factory=lambda: array("q"))  # int64, read by numpy without a copy
+    rows: array[int] = field(default_factory=lambda: array("q"))  # int64, read by numpy without a copy
     runs: list[tuple[int, int, int]] = field(default_factory=list)  # (first offset, step, count) of runs
     table: np.ndarray | None = None  # all header offsets in file order, set at the end of the scan
     broken: str | None = None  # a reason fitdecode fails when reading a data message of this layout
@@ -101,7 +101,8 @@ class _DevRegistry:
     """Developer field types declared so far in one FIT file (fitdecode's ``_local_dev_types``)."""
 
     def __init__(self, warnings: list[str]) -> None:
-        self.types: dict[Any, dict[int, Any]] = {}
+        # Keyed like fitdecode's: a declaration without an index or field number is stored under None.
+        self.types: dict[int | None, dict[int | None, Any]] = {}
         self.warnings = warnings
         self.version = 0  # bumped by each declaration: definitions read before it may differ
 
@@ -388,13 +389,16 @@ def scan(data: bytes, max_messages: int) -> Scan:
                 f"mismatching CRC in FIT footer (footer offset: {pos}; read crc: {read_crc}; expected crc: {computed})"
             )
         pos += 2
+    data_messages = 0
     for d in definitions:
-        d.table = np.frombuffer(d.rows, dtype=np.int64)
+        table = np.frombuffer(d.rows, dtype=np.int64)
         if d.runs:
             spans = [
                 np.arange(first, first + step * run, step, dtype=np.int64) for first, step, run in d.runs
             ]
-            d.table = np.sort(np.concatenate([d.table, *spans]))
-        if d.broken and len(d.table):
+            table = np.sort(np.concatenate([table, *spans]))
+        d.table = table
+        if d.broken and len(table):
             raise InvalidFitFile(f"{d.broken} in the definition of {d.name}")
-    return Scan(files, definitions, count + sum(len(d.table) for d in definitions), warnings)
+        data_messages += len(table)
+    return Scan(files, definitions, count + data_messages, warnings)
