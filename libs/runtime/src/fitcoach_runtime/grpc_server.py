@@ -15,7 +15,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, cast
@@ -281,10 +281,10 @@ async def run_service(
     log.info("%s stopped", name)
 
 
-def main_entry(coro_factory: Callable[[], Awaitable[None]]) -> None:
+def main_entry(coro_factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Console-script entry: run the service; a configuration error exits 2 with a readable message."""
     try:
-        asyncio.run(coro_factory())  # type: ignore[arg-type]
+        asyncio.run(coro_factory())
     except SettingsError as exc:
         print(f"fitcoach: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -75,6 +75,7 @@ def _load(cls: type[T], env: Mapping[str, str], problems: list[str]) -> T | None
     values: dict[str, Any] = {}
     # Problems of this group only: a broken sibling group must not hide this group's own validation.
     mine: list[str] = []
+    # cls is a settings dataclass; T cannot say so (dataclass types have no public protocol to bound it by).
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         kind = hints[field.name]
         name = field.metadata.get(_ENV_KEY)

@@ -9,6 +9,7 @@ from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
 
 from .domain import Advice, AdviceRequest, Athlete, Engine, FitnessDay, Workout
 from .service import Advisor
@@ -23,9 +24,9 @@ _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
 _ENGINES = {Engine.GEMINI: pb.ENGINE_GEMINI, Engine.OFFLINE: pb.ENGINE_OFFLINE}
 
 
-def _present(message: object, names: tuple[str, ...]) -> dict[str, float]:
+def _present(message: Message, names: tuple[str, ...]) -> dict[str, float]:
     """The proto3 `optional` numbers that were set; unset ones stay None in the domain."""
-    return {name: getattr(message, name) for name in names if message.HasField(name)}  # type: ignore[attr-defined]
+    return {name: getattr(message, name) for name in names if message.HasField(name)}
 
 
 def request_from_proto(message: pb.GenerateAdviceRequest) -> AdviceRequest:

@@ -161,7 +161,7 @@ class Stack:
     @property
     def s3_credentials(self) -> S3Credentials:
         assert self.s3 is not None, "stack not started"
-        return self.s3.credentials  # type: ignore[no-any-return]
+        return self.s3.credentials  # type: ignore[no-any-return]  # self.s3 is a SeaweedServer or ExternalS3
 
     @property
     def logs_dir(self) -> Path:
@@ -248,11 +248,11 @@ class Stack:
             server.launch()
         with ThreadPoolExecutor(max_workers=3) as pool:
             futures = {name: pool.submit(server.wait) for name, server in servers.items()}
-            errors = [f.exception() for f in futures.values() if f.exception() is not None]
+            errors = [error for f in futures.values() if (error := f.exception()) is not None]
         for name, server in servers.items():
             self.timings[name] = server.startup_s
         if errors:
-            raise errors[0]  # type: ignore[misc]
+            raise errors[0]
 
     def _prepare_data(self) -> None:
         started = time.monotonic()
