@@ -13,3 +13,32 @@ def test_w_bal_min_row_only_when_computed() -> None:
     assert rows["power"] == "avg 250 max 600 W, NP 262 W"
     # Below zero is shown as is: the athlete outperformed the profile's CP/W'.
     assert dict(metric_lines({"w_bal_min_j": -2_500.0}, "cycling"))["W'bal min"] == "-2.5 kJ"
+
+
+def test_laps_and_splits_read_in_the_sports_own_units() -> None:
+    from fitctl.render import session_lines
+
+    def session(sport: str) -> dict[str, object]:
+        return {
+            "sport": sport,
+            "laps": [
+                {
+                    "index": 1,
+                    "metrics": {
+                        "distance_m": 10000.0,
+                        "timer_time_s": 1200.0,
+                        "avg_speed_mps": 25 / 3.6,
+                        "avg_hr_bpm": 151.4,
+                    },
+                }
+            ],
+            "splits_km": [{"index": 1, "distance_m": 1000.0, "time_s": 300.0, "avg_hr_bpm": 149.6}],
+        }
+
+    ride = "\n".join(session_lines([session("cycling")]))
+    assert "25.0 km/h" in ride and "12.0 km/h" in ride and "/km" not in ride
+    assert "HR 151" in ride and "HR 150" in ride and "151.4" not in ride
+    run = "\n".join(session_lines([session("running")]))
+    assert "2:24 /km" in run and "5:00 /km" in run and "km/h" not in run
+    swim = "\n".join(session_lines([session("swimming")]))
+    assert "0:30 /100 m" in swim

@@ -178,3 +178,16 @@ def test_unreachable_gateway_fails_each_file(
     code = main(["--gateway", f"http://127.0.0.1:{port}", "upload", str(path), "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 1 and result["error"].startswith("UNAVAILABLE:")
+
+
+def test_empty_file_fails_locally_with_a_plain_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.fit"
+    empty.write_bytes(b"")
+    # Nothing listens on the gateway: the empty file must be refused before any call is made.
+    code = main(["upload", str(empty), "--json", "--gateway", "http://127.0.0.1:9", "--token", "t"])
+    result = json.loads(capsys.readouterr().out.strip())
+    assert code == 1
+    assert result["status"] == "failed" and result["stage"] == "read"
+    assert result["error"] == "empty file (0 bytes): not a FIT file"

@@ -31,6 +31,21 @@ def pace(speed_mps: float | None, per_m: float = 1000.0) -> str:
     return duration(per_m / speed_mps)
 
 
+def rate(speed_mps: float | None, sport: str | None) -> str:
+    """A lap's or split's speed the way the sport reads it: pace for runs, /100 m for swims, else km/h."""
+    if not speed_mps:
+        return "-"
+    if sport in SWIM_SPORTS:
+        return f"{pace(speed_mps, 100.0)} /100 m"
+    if sport in PACE_SPORTS or sport is None:
+        return f"{pace(speed_mps)} /km"
+    return f"{speed_mps * 3.6:.1f} km/h"
+
+
+def _hr(bpm: float | None) -> str:
+    return f"HR {bpm:.0f}" if bpm else ""
+
+
 def speed_line(metrics: dict[str, Any], sport: str | None) -> str | None:
     avg, top = metrics.get("avg_speed_mps"), metrics.get("max_speed_mps")
     if not avg:
@@ -157,6 +172,7 @@ def session_lines(sessions: list[dict[str, Any]]) -> list[str]:
     """Laps and km splits of full session dicts (fitctl show)."""
     lines: list[str] = []
     for number, session in enumerate(sessions, 1):
+        sport = session.get("sport")
         if len(sessions) > 1:
             lines.append(f"  session {number}: {session.get('sport') or '?'}")
             lines += [
@@ -170,17 +186,18 @@ def session_lines(sessions: list[dict[str, Any]]) -> list[str]:
                 m = lap.get("metrics") or {}
                 lines.append(
                     f"    {lap.get('index') or '?':>3}  {distance(m.get('distance_m')):>9}  "
-                    f"{duration(m.get('timer_time_s')):>8}  {pace(m.get('avg_speed_mps')):>6} /km  "
-                    f"HR {m.get('avg_hr_bpm') or '-'}"
+                    f"{duration(m.get('timer_time_s')):>8}  {rate(m.get('avg_speed_mps'), sport):>12}  "
+                    f"{_hr(m.get('avg_hr_bpm'))}"
                 )
         splits = session.get("splits_km") or []
         if isinstance(splits, list) and splits:
             lines.append("  km splits:")
             for split in splits:
-                hr = f"HR {split['avg_hr_bpm']:.0f}" if split.get("avg_hr_bpm") else ""
+                metres, seconds = split.get("distance_m"), split.get("time_s")
+                speed = metres / seconds if metres and seconds else None
                 lines.append(
-                    f"    {split.get('index') or '?':>3}  {distance(split.get('distance_m')):>9}  "
-                    f"{duration(split.get('time_s')):>8}  {duration(split.get('pace_s_per_km')):>6} /km  {hr}"
+                    f"    {split.get('index') or '?':>3}  {distance(metres):>9}  "
+                    f"{duration(seconds):>8}  {rate(speed, sport):>12}  {_hr(split.get('avg_hr_bpm'))}"
                 )
     return lines
 

@@ -126,6 +126,10 @@ def find_fit_files(paths: Sequence[str]) -> tuple[list[Path], list[FileResult]]:
     return found, missing
 
 
+class EmptyFile(Exception):
+    """The file has no bytes at all."""
+
+
 def fingerprint(path: Path) -> tuple[int, str]:
     """Size and lower-case hex SHA-256, from one open file (so both describe the same bytes)."""
     with path.open("rb") as handle:
@@ -263,7 +267,7 @@ class Uploader:
             await self._run(path, result)
         except grpc.aio.AioRpcError as exc:
             result.error = describe_rpc_error(exc)
-        except (PutError, WaitTimeout) as exc:
+        except (PutError, WaitTimeout, EmptyFile) as exc:
             result.error = str(exc)
         except OSError as exc:
             result.error = f"{exc.strerror or exc}"
@@ -277,6 +281,9 @@ class Uploader:
     async def _run(self, path: Path, result: FileResult) -> None:
         result.stage = "read"
         size, digest = await asyncio.to_thread(fingerprint, path)
+        if size == 0:
+            # Nothing to upload: say so in the user's terms instead of the server's size check.
+            raise EmptyFile("empty file (0 bytes): not a FIT file")
 
         result.stage = "create"
         created = await self.gateway.create_upload(path.name, size, digest)
