@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 from fitcoach.upload.v1 import events_pb2
+from fitcoach_runtime.db import ACTIVITY_CHANNEL
 from fitcoach_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from fitcoach_runtime.events import SUBJECT_UPLOAD_COMPLETED
 from fitcoach_runtime.storage import object_key
 from upload_service.main import Components
-from upload_service.repository import ACTIVITY_CHANNEL
 from upload_service.service import UploadService
 
 STREAM = "FITCOACH_UPLOADS"  # NATS_STREAM in conftest's upload_env

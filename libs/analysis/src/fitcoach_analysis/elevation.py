@@ -39,36 +39,33 @@ def cumulative_gain_loss(altitude_m: Array, threshold_m: float = HYSTERESIS_M) -
     """Cumulative ascent and descent at each sample, with a hysteresis threshold.
 
     The reference moves only when the altitude leaves the band ±threshold around it; the whole step from
-    the reference is then credited. This is inherently sequential, so it loops over plain floats (about
-    30 ms per 100 000 samples), touching only samples where the altitude actually changed.
+    the reference is then credited. Finding where the reference moves is inherently sequential, so one loop
+    over plain floats does only that (two comparisons per sample); the steps are then summed with numpy,
+    in the same order, so the totals are the ones a running sum gives.
     """
     n = altitude_m.size
-    gain = np.zeros(n)
-    loss = np.zeros(n)
     ok = np.flatnonzero(np.isfinite(altitude_m))
     if ok.size == 0:
-        return gain, loss
+        return np.zeros(n), np.zeros(n)
     values = altitude_m[ok].tolist()
-    ref = values[0]
-    up = down = 0.0
-    gains = [0.0] * len(values)
-    losses = [0.0] * len(values)
+    first = values[0]
+    high, low = first + threshold_m, first - threshold_m
+    moves: list[int] = []
     for k, a in enumerate(values):
-        if a > ref + threshold_m:
-            up += a - ref
-            ref = a
-        elif a < ref - threshold_m:
-            down += ref - a
-            ref = a
-        gains[k] = up
-        losses[k] = down
-    gain[ok] = gains
-    loss[ok] = losses
-    # Samples without altitude keep the running totals of the previous valid sample.
-    idx = np.zeros(n, dtype=np.int64)
-    idx[ok] = ok
-    np.maximum.accumulate(idx, out=idx)
-    return gain[idx], loss[idx]
+        if a > high or a < low:
+            moves.append(k)
+            high, low = a + threshold_m, a - threshold_m
+    at = ok[np.asarray(moves, dtype=np.int64)]
+    new = altitude_m[at]
+    ref = np.concatenate(([first], new[:-1]))
+    up = new > ref + threshold_m
+    gains = np.concatenate(([0.0], np.cumsum(np.where(up, new - ref, 0.0))))
+    losses = np.concatenate(([0.0], np.cumsum(np.where(up, 0.0, ref - new))))
+    # Every sample (with or without altitude) carries the totals after the last move at or before it.
+    moves_so_far = np.zeros(n, dtype=np.int64)
+    moves_so_far[at] = 1
+    np.cumsum(moves_so_far, out=moves_so_far)
+    return gains[moves_so_far], losses[moves_so_far]
 
 
 def gain_loss(altitude_m: Array, threshold_m: float = HYSTERESIS_M) -> tuple[float, float]:

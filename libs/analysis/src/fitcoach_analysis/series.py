@@ -124,6 +124,12 @@ def to_elapsed_seconds(time_s: Array, values: Array, intervals: Intervals, max_h
     return np.nan_to_num(np.where(running & fresh, values[last], 0.0), nan=0.0)
 
 
+def interp_monotone(x: Array, xp: Array, fp: Array) -> Array:
+    """np.interp for non-decreasing xp: duplicates resolved to their first occurrence."""
+    keep = np.concatenate(([True], np.diff(xp) > 0))
+    return np.interp(x, xp[keep], fp[keep])
+
+
 def rolling_mean(values: Array, window: int) -> Array:
     """Trailing mean over `window` samples, starting at the first full window (length n - window + 1)."""
     if values.size < window or window <= 0:

@@ -17,11 +17,13 @@ from .load import training_load
 from .profile import AthleteProfile, resolve_profile
 from .series import (
     Array,
+    Intervals,
     active_clock,
     active_time_at,
     finite_max,
     finite_min,
     has_values,
+    interp_monotone,
     sample_durations,
     to_active_seconds,
     to_elapsed_seconds,
@@ -311,11 +313,11 @@ def compute_metrics(
     return computed, extras
 
 
-def _to_elapsed(efforts: list[dict[str, Any]], intervals: Any, t0: float) -> list[dict[str, Any]]:
+def _to_elapsed(efforts: list[dict[str, Any]], intervals: Intervals, t0: float) -> list[dict[str, Any]]:
     """Efforts' start offsets are found in timer seconds; report them as seconds since session start."""
     xs, ys = active_clock(intervals)
-    for e in efforts:
-        # Invert A(t): the first instant at which the timer had run `offset` seconds.
-        keep = np.concatenate(([True], np.diff(ys) > 0))
-        e["start_offset_s"] = float(np.interp(e["start_offset_s"], ys[keep], xs[keep]) - t0)
+    # Invert A(t): the first instant at which the timer had run `offset` seconds.
+    starts = interp_monotone(np.array([e["start_offset_s"] for e in efforts]), ys, xs) - t0
+    for e, start in zip(efforts, starts.tolist(), strict=True):
+        e["start_offset_s"] = start
     return efforts

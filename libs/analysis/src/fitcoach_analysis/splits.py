@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .series import Array
+from .series import Array, interp_monotone
 
 KM_M = 1000.0
 MILE_M = 1609.344
@@ -38,9 +38,9 @@ def splits(
         bounds = np.delete(bounds, -2)
     # np.interp needs increasing x; equal distances (standing still) keep the first instant.
     d = np.maximum.accumulate(cumulative_m)
-    t_at = _interp_monotone(bounds, d, active_s)
-    g_at = None if gain is None else _interp_monotone(bounds, d, gain)
-    l_at = None if loss is None else _interp_monotone(bounds, d, loss)
+    t_at = interp_monotone(bounds, d, active_s)
+    g_at = None if gain is None else interp_monotone(bounds, d, gain)
+    l_at = None if loss is None else interp_monotone(bounds, d, loss)
     seg = np.searchsorted(d, bounds[1:-1], side="left")
     hr_parts = np.split(np.arange(d.size), seg)
     out = []
@@ -64,9 +64,3 @@ def splits(
                 item["avg_hr_bpm"] = float((hr[ok] * w[ok]).sum() / w[ok].sum())
         out.append(item)
     return out
-
-
-def _interp_monotone(x: Array, xp: Array, fp: Array) -> Array:
-    """np.interp for non-decreasing xp: duplicates resolved to their first occurrence."""
-    keep = np.concatenate(([True], np.diff(xp) > 0))
-    return np.interp(x, xp[keep], fp[keep])

@@ -16,6 +16,12 @@ def lttb_indices(x: Array, y: Array, threshold: int) -> NDArray[np.int64]:
     Each bucket keeps the point forming the largest triangle with the point kept in the previous bucket
     and the average of the next bucket, which preserves peaks and troughs that plain decimation drops.
     NaNs in y are interpolated for the selection only.
+
+    The choice in one bucket depends on the choice in the one before, so instead of a Python loop over the
+    buckets all of them are chosen at once from a guess of the previous bucket's point, then only the
+    buckets whose previous point changed are chosen again, until nothing changes (a handful of rounds on
+    real activities; never more than one per bucket). The result is the sequential algorithm's, bit for
+    bit: every area is computed with the same operations on the same numbers.
     """
     n = x.size
     if threshold >= n or n <= 2:
@@ -30,20 +36,34 @@ def lttb_indices(x: Array, y: Array, threshold: int) -> NDArray[np.int64]:
     counts = np.diff(edges)
     cx = np.add.reduceat(x[1 : n - 1], edges[:-1] - 1) / counts
     cy = np.add.reduceat(yv[1 : n - 1], edges[:-1] - 1) / counts
-    out = np.empty(threshold, dtype=np.int64)
-    out[0], out[-1] = 0, n - 1
-    a = 0
-    for b in range(threshold - 2):
-        lo, hi = edges[b], edges[b + 1]
-        if b + 1 < threshold - 2:
-            nx, ny = cx[b + 1], cy[b + 1]
-        else:
-            nx, ny = x[n - 1], yv[n - 1]
-        px, py = x[lo:hi], yv[lo:hi]
-        area = np.abs((x[a] - nx) * (py - yv[a]) - (x[a] - px) * (ny - yv[a]))
-        a = lo + int(np.argmax(area))
-        out[b + 1] = a
-    return out
+    # Third vertex per bucket: the next bucket's average, the last point for the last bucket.
+    nx = np.append(cx[1:], x[n - 1])[:, None]
+    ny = np.append(cy[1:], yv[n - 1])[:, None]
+    # One row per bucket, padded to the longest bucket (sizes differ by at most one); padding never wins.
+    lo = edges[:-1]
+    cols = lo[:, None] + np.arange(counts.max())
+    padding = cols >= edges[1:, None]
+    cols = np.minimum(cols, edges[1:, None] - 1)
+    px, py = x[cols], yv[cols]
+
+    def choose(rows: NDArray[np.int64], a: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The point kept in each of `rows`, given the point `a` kept in the bucket before each."""
+        xa, ya = x[a][:, None], yv[a][:, None]
+        area = np.abs((xa - nx[rows]) * (py[rows] - ya) - (xa - px[rows]) * (ny[rows] - ya))
+        area[padding[rows]] = -1.0
+        kept: NDArray[np.int64] = lo[rows] + np.argmax(area, axis=1)
+        return kept
+
+    previous = np.concatenate(([0], lo[:-1]))  # the guess: the first point of the bucket before
+    chosen = choose(np.arange(lo.size), previous)
+    while True:
+        actual = np.concatenate(([0], chosen[:-1]))
+        changed = np.flatnonzero(actual != previous)
+        if changed.size == 0:
+            break
+        previous = actual
+        chosen[changed] = choose(changed, actual[changed])
+    return np.concatenate(([0], chosen, [n - 1]))
 
 
 def downsample_streams(

@@ -193,14 +193,17 @@ class TokenVerifier:
         return principal_from_claims(claims)
 
 
-def check_service_tokens(tokens: Sequence[str]) -> None:
-    """ValueError when `tokens` is empty or one is too short; the message never contains a token."""
+def check_service_tokens(tokens: Sequence[str], variable: str = "") -> None:
+    """ValueError when `tokens` is empty or one is too short; the message never contains a token.
+
+    `variable` names the setting the tokens came from; the message starts with it."""
+    prefix = f"{variable}: " if variable else ""
     if not tokens:
-        raise ValueError("at least one service token is required")
+        raise ValueError(f"{prefix}at least one service token is required")
     short = [str(i) for i, token in enumerate(tokens, 1) if len(token.strip()) < MIN_SERVICE_TOKEN_LENGTH]
     if short:
         raise ValueError(
-            f"service tokens must be at least {MIN_SERVICE_TOKEN_LENGTH} characters (too short: token "
+            f"{prefix}service tokens must be at least {MIN_SERVICE_TOKEN_LENGTH} characters (too short: token "
             f"{', '.join(short)} of {len(tokens)})"
         )
 

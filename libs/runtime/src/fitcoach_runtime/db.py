@@ -21,6 +21,10 @@ from .settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
 
+# Every change of an activity's status, in any service's schema, is announced on this channel with the
+# activity id as payload: the analyzer's WatchActivity listens, whichever service made the change.
+ACTIVITY_CHANNEL = "fitcoach_activity"
+
 # What code that runs queries holds: a plain connection, or one acquired from a pool (a proxy to it).
 Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 

@@ -28,10 +28,6 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-def current_context() -> dict[str, Any]:
-    return dict(_context.get())
-
-
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     extra = getattr(record, "fields", None)
     return {**_context.get(), **(extra if isinstance(extra, dict) else {})}

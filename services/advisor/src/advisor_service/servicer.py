@@ -8,7 +8,7 @@ from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.grpc_server import ServicerContext
-from google.protobuf import timestamp_pb2
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from .domain import Advice, AdviceRequest, Athlete, Engine, FitnessDay, Workout
@@ -16,12 +16,20 @@ from .service import Advisor
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AdvisorService"].full_name
 
-_WORKOUT_NUMBERS = (
-    "distance_m", "timer_time_s", "moving_time_s", "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
-    "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor",
-)  # fmt: skip
-_ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
 _ENGINES = {Engine.GEMINI: pb.ENGINE_GEMINI, Engine.OFFLINE: pb.ENGINE_OFFLINE}
+
+
+def _optional_numbers(message_type: type[Message]) -> tuple[str, ...]:
+    """The `optional double` fields of a message type, read from the schema rather than listed again."""
+    return tuple(
+        f.name
+        for f in message_type.DESCRIPTOR.fields
+        if f.type == FieldDescriptor.TYPE_DOUBLE and f.has_presence
+    )
+
+
+_WORKOUT_NUMBERS = _optional_numbers(pb.WorkoutNumbers)
+_ATHLETE_NUMBERS = _optional_numbers(pb.AthleteNumbers)
 
 
 def _present(message: Message, names: tuple[str, ...]) -> dict[str, float]:
@@ -54,9 +62,7 @@ def request_from_proto(message: pb.GenerateAdviceRequest) -> AdviceRequest:
 
 
 def advice_to_proto(advice: Advice) -> pb.Advice:
-    created = timestamp_pb2.Timestamp()
-    created.FromDatetime(advice.created_at)
-    return pb.Advice(
+    message = pb.Advice(
         summary=advice.text.summary,
         went_well=advice.text.went_well,
         to_improve=advice.text.to_improve,
@@ -67,8 +73,9 @@ def advice_to_proto(advice: Advice) -> pb.Advice:
         prompt_version=advice.prompt_version,
         input_hash=advice.input_hash,
         fallback_reason=advice.fallback_reason,
-        created_at=created,
     )
+    message.created_at.FromDatetime(advice.created_at)
+    return message
 
 
 class AdvisorServicer(pb_grpc.AdvisorServiceServicer):

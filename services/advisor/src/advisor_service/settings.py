@@ -65,10 +65,7 @@ class CallerSettings:
     service_tokens: tuple[str, ...] = env_field("ADVISOR_SERVICE_TOKENS", secret=True)
 
     def __post_init__(self) -> None:
-        try:
-            check_service_tokens(self.service_tokens)
-        except ValueError as exc:
-            raise ValueError(f"ADVISOR_SERVICE_TOKENS: {exc}") from None
+        check_service_tokens(self.service_tokens, "ADVISOR_SERVICE_TOKENS")
 
     def verifier(self) -> ServiceTokenVerifier:
         return ServiceTokenVerifier(self.service_tokens, caller="analyzer")

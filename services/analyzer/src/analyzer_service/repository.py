@@ -1,4 +1,4 @@
-"""SQL of the analyzer (asyncpg). Every status change announces itself with pg_notify('fitcoach_activity', id)."""
+"""SQL of the analyzer (asyncpg). Every status change announces itself on ACTIVITY_CHANNEL (pg_notify)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 from fitcoach_analysis.profile import AthleteProfile
-from fitcoach_runtime.db import Connection
+from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
 
 from .domain import (
     ActivityRecord,
@@ -27,8 +27,6 @@ from .domain import (
 )
 
 log = logging.getLogger(__name__)
-
-NOTIFY_CHANNEL = "fitcoach_activity"
 
 
 def _json_safe(value: Any) -> Any:
@@ -64,7 +62,7 @@ def pool_init() -> Callable[[asyncpg.Connection], Any]:
 
 
 async def _notify(conn: Connection, activity_id: str) -> None:
-    await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(activity_id))
+    await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, str(activity_id))
 
 
 _ACTIVITY_COLUMNS = """
@@ -483,7 +481,7 @@ class ActivityNotifier:
                 conn = await self._connect(self.dsn)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                await conn.add_listener(ACTIVITY_CHANNEL, self._on_notify)
                 self._ready.set()
                 delay = 0.5
                 await lost.wait()

@@ -182,28 +182,44 @@ class AnalysisPipeline:
         if claim is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return "skipped"
+        # Read once: the analysis and the advice of one delivery see the same profile.
+        profile = await self.repo.profile(job.user_id)
+        result = None
         if claim is ClaimOutcome.ANALYZE:
             try:
                 data = await self.reader.read_verified(job.bucket, job.object_key, job.sha256)
-                profile = await self.repo.profile(job.user_id)
                 analysis = await self.worker.analyze(data, profile)
             except FileRejected as exc:
                 reason = str(exc)
                 await self.repo.mark_failed(job.activity_id, self.version, reason)
                 log.info("analysis failed", extra={"fields": {"reason": reason}})
                 return "failed"
-            result = result_from_analysis(job, analysis, profile)
-            await self.repo.store_result(result)
-            log.info("analyzed", extra={"fields": {"sport": result.sport, "records": result.record_count}})
-        await self.advise(job, final_attempt=final_attempt)
+            analyzed = result_from_analysis(job, analysis, profile)
+            # When this version's row already existed it is kept, and the advice must follow the kept one.
+            if await self.repo.store_result(analyzed):
+                result = analyzed
+            log.info(
+                "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
+            )
+        await self.advise(job, profile, result, final_attempt=final_attempt)
         return "analyzed"
 
-    async def advise(self, job: UploadJob, *, final_attempt: bool) -> None:
-        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible."""
-        result = await self.repo.current_result(job.activity_id)
+    async def advise(
+        self,
+        job: UploadJob,
+        profile: AthleteProfile | None,
+        result: AnalysisResult | None,
+        *,
+        final_attempt: bool,
+    ) -> None:
+        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible.
+
+        `result` is the analysis this delivery just stored; None reads the current one back.
+        """
         if result is None:
-            raise RuntimeError("advice requested for an activity without results")
-        profile = await self.repo.profile(job.user_id)
+            result = await self.repo.current_result(job.activity_id)
+            if result is None:
+                raise RuntimeError("advice requested for an activity without results")
         days = await fitness_days(
             self.repo, job.user_id, result.local_date or dt.datetime.now(dt.UTC).date(), self.history_days
         )
@@ -310,8 +326,9 @@ class ActivityQueries:
         self.notifier = notifier
         self.poll_s = poll_s
 
-    async def get(self, user_id: str, activity_id: str) -> ActivityRecord:
-        record = await self.repo.activity(_check_uuid(activity_id, "activity"), user_id)
+    async def get(self, user_id: str, activity_id: str, *, full: bool = True) -> ActivityRecord:
+        """One of the caller's activities; `full=False` leaves out its sessions and advice."""
+        record = await self.repo.activity(_check_uuid(activity_id, "activity"), user_id, full=full)
         if record is None:
             raise NotFound("activity not found")
         return record
@@ -334,7 +351,8 @@ class ActivityQueries:
             if self.notifier is not None:
                 # Subscribe before the first read, so a change between the two is not missed.
                 changes = await stack.enter_async_context(self.notifier.subscribe(activity_id))
-            record = await self.get(user_id, activity_id)
+            # A watcher sees only status and times: never load the sessions (chart streams) and advice.
+            record = await self.get(user_id, activity_id, full=False)
             yield record
             seen = record.watch_key()
             while not record.is_final:
@@ -343,7 +361,7 @@ class ActivityQueries:
                         await asyncio.wait_for(changes.get(), self.poll_s)
                 else:
                     await asyncio.sleep(self.poll_s)
-                record = await self.get(user_id, activity_id)
+                record = await self.get(user_id, activity_id, full=False)
                 if record.watch_key() != seen:
                     seen = record.watch_key()
                     yield record

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +12,7 @@ from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
 from fitcoach_analysis.profile import AthleteProfile, Sex
 from fitcoach_runtime.auth import current_principal
 from fitcoach_runtime.grpc_server import ServicerContext
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 
 from .domain import ActivityRecord, FitnessDay
 from .service import ActivityQueries, ProfileService, TrendService
@@ -42,14 +41,6 @@ _PROFILE_NUMBERS = (
     "max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "critical_power_w",
     "w_prime_j",
 )  # fmt: skip
-
-
-def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _restore_nan(session: dict[str, Any]) -> dict[str, Any]:
@@ -114,12 +105,10 @@ def activity_message(record: ActivityRecord, *, full: bool) -> pb.Activity:
         "failed_at": record.failed_at,
     }
     for name, value in times.items():
-        stamp = _timestamp(value)
-        if stamp is not None:
-            getattr(activity.times, name).CopyFrom(stamp)
-    start = _timestamp(record.start_time)
-    if start is not None:
-        activity.start_time.CopyFrom(start)
+        if value is not None:
+            getattr(activity.times, name).FromDatetime(value)
+    if record.start_time is not None:
+        activity.start_time.FromDatetime(record.start_time)
     if record.summary:
         activity.summary.CopyFrom(_metric_set(record.summary))
     if full:
@@ -138,9 +127,8 @@ def watch_message(record: ActivityRecord) -> pb.WatchActivityResponse:
         advice_status=_ADVICE_STATUS.get(record.advice_status, pb.ADVICE_STATUS_UNSPECIFIED),
         failure_reason=record.failure_reason if record.status == "failed" else "",
     )
-    changed = _timestamp(record.changed_at)
-    if changed is not None:
-        response.changed_at.CopyFrom(changed)
+    if record.changed_at is not None:
+        response.changed_at.FromDatetime(record.changed_at)
     return response
 
 

@@ -73,10 +73,7 @@ class AdvisorSettings:
     history_days: int = env_field("ADVISOR_HISTORY_DAYS", 28)
 
     def __post_init__(self) -> None:
-        try:
-            check_service_tokens([self.service_token])
-        except ValueError as exc:
-            raise ValueError(f"ADVISOR_SERVICE_TOKEN: {exc}") from None
+        check_service_tokens([self.service_token], "ADVISOR_SERVICE_TOKEN")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Wiring only: settings → resources → server (+ the outbox relay as a background task)."""
+"""Wiring only: settings → resources → server (+ the outbox relay and the sweeper in the background)."""
 
 from __future__ import annotations
 

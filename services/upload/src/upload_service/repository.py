@@ -8,12 +8,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
-from fitcoach_runtime.db import Connection
+from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
 
 from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
 
-# Status changes are announced here so WatchActivity streams without polling (payload: the activity id).
-ACTIVITY_CHANNEL = "fitcoach_activity"
 # New outbox rows wake the relay (payload: empty); it also polls, so a lost notification only delays.
 OUTBOX_CHANNEL = "fitcoach_upload_outbox"
 
