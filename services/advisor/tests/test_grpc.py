@@ -9,18 +9,19 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 
 import grpc
 import pytest
 from advisor_service.domain import input_hash
-from advisor_service.main import start
+from advisor_service.main import build
 from advisor_service.servicer import SERVICE_NAME, request_from_proto
-from advisor_service.settings import load
+from advisor_service.settings import AdvisorSettings
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_server import ServiceResources
+from fitcoach_runtime.settings import load_settings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 SERVICE_TOKEN = "advisor-tests-service-token-" + "t" * 32
@@ -58,8 +59,8 @@ async def advisor_addr(fake_gemini) -> AsyncIterator[str]:
         "GEMINI_BACKOFF_S": "0.05",
         "ADVISOR_SERVICE_TOKENS": f"{SERVICE_TOKEN}, {OLD_SERVICE_TOKEN}",
     }
-    async with AsyncExitStack() as resources:
-        server = await start(resources, load(env))
+    async with ServiceResources() as resources:
+        server = await build(resources, load_settings(AdvisorSettings, env))
         yield f"127.0.0.1:{server.port}"
 
 

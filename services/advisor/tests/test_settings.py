@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from advisor_service.settings import load
-from fitcoach_runtime.settings import SettingsError
+from advisor_service.settings import AdvisorSettings
+from fitcoach_runtime.settings import SettingsError, load_settings
 
 TOKEN = "advisor-settings-token-" + "k" * 32
 BASE = {"ADVISOR_SERVICE_TOKENS": TOKEN}
 
 
 def test_defaults_without_a_key_mean_offline() -> None:
-    settings = load(BASE)
+    settings = load_settings(AdvisorSettings, BASE)
     gemini = settings.gemini
     assert not gemini.enabled
     assert (gemini.model, gemini.timeout_s, gemini.retries, gemini.base_url) == (
@@ -24,7 +24,8 @@ def test_defaults_without_a_key_mean_offline() -> None:
 
 
 def test_everything_is_configurable() -> None:
-    settings = load(
+    settings = load_settings(
+        AdvisorSettings,
         {
             "GEMINI_API_KEY": "k",
             "GEMINI_MODEL": "gemini-2.5-pro",
@@ -35,7 +36,7 @@ def test_everything_is_configurable() -> None:
             "GEMINI_TOTAL_TIMEOUT_S": "30",
             "GRPC_LISTEN": "127.0.0.1:0",
             **BASE,
-        }
+        },
     )
     config = settings.gemini.config()
     assert settings.gemini.enabled
@@ -54,12 +55,12 @@ def test_everything_is_configurable() -> None:
 )
 def test_bad_values_are_reported(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        load({**BASE, **env})
+        load_settings(AdvisorSettings, {**BASE, **env})
 
 
 async def test_service_tokens_are_a_comma_separated_list_for_rotation() -> None:
     new = "advisor-settings-new-token-" + "n" * 32
-    settings = load({"ADVISOR_SERVICE_TOKENS": f" {new} ,{TOKEN},"})
+    settings = load_settings(AdvisorSettings, {"ADVISOR_SERVICE_TOKENS": f" {new} ,{TOKEN},"})
     assert settings.callers.service_tokens == (new, TOKEN)
     verifier = settings.callers.verifier()
     assert (await verifier.verify(TOKEN)).user_id == "analyzer"
@@ -80,5 +81,5 @@ async def test_service_tokens_are_a_comma_separated_list_for_rotation() -> None:
 def test_service_tokens_are_required_and_long(value: str | None, message: str) -> None:
     env = {} if value is None else {"ADVISOR_SERVICE_TOKENS": value}
     with pytest.raises(SettingsError, match=message) as caught:
-        load(env)
+        load_settings(AdvisorSettings, env)
     assert "too-short" not in str(caught.value) and TOKEN not in str(caught.value)

@@ -12,8 +12,8 @@ from analyzer_service.advisor_client import GrpcAdvisor
 from analyzer_service.consumer import UploadConsumer
 from analyzer_service.domain import AdviceRequest, AdvisorUnavailable, UploadJob
 from analyzer_service.objects import ObjectReader
+from analyzer_service.pipeline import AnalysisPipeline
 from analyzer_service.repository import Repository
-from analyzer_service.service import AnalysisPipeline
 from analyzer_service.settings import ConsumerSettings
 from analyzer_service.worker import DecodeWorker, WorkerLimits
 from fitcoach_analysis import ANALYZER_VERSION

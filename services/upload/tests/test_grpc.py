@@ -6,7 +6,6 @@ import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
 
 import grpc
 import httpx
@@ -15,9 +14,10 @@ from fitcoach.upload.v1 import events_pb2, upload_service_pb2, upload_service_pb
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.events import SUBJECT_UPLOAD_COMPLETED, connect_nats
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_server import ServiceResources
 from fitcoach_runtime.settings import NatsSettings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from upload_service.main import SERVICE_NAME, start
+from upload_service.main import SERVICE_NAME, build
 from upload_service.settings import UploadSettings
 
 Metadata = tuple[tuple[str, str], ...]
@@ -32,8 +32,8 @@ def token(upload_settings: UploadSettings) -> Callable[[str], Metadata]:
 
 @pytest.fixture
 async def channel(upload_settings: UploadSettings) -> AsyncIterator[grpc.aio.Channel]:
-    async with AsyncExitStack() as resources:
-        server = await start(resources, upload_settings)
+    async with ServiceResources() as resources:
+        server = await build(resources, upload_settings)
         async with insecure_channel(f"127.0.0.1:{server.port}") as channel:
             yield channel
 

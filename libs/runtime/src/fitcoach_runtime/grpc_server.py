@@ -5,11 +5,26 @@ keepalive limits, and one interceptor that authenticates callers, maps domain er
 counts requests for Prometheus. `run_service` is the whole life of a service process: logging, metrics
 endpoint, resources opened in one AsyncExitStack, SIGTERM → NOT_SERVING → graceful stop → resources closed in
 reverse order.
+
+Every service's `main.py` follows one pattern:
+
+    async def build(resources: ServiceResources, settings: XSettings) -> RunningServer:
+        ...open what the service needs with `resources` (closed in reverse order at exit), start background
+        work with `resources.run_in_background(...)` or `resources.on_shutdown(...)`, and finish with
+        `return await resources.serve(listen, [GrpcService(...)], verifier=...)`
+    async def main() -> None:
+        settings = load_settings(XSettings)
+        await run_service("x", settings.server, lambda resources: build(resources, settings))
+    def run() -> None:
+        main_entry(main)
+
+Tests call `build` with their own settings inside `async with ServiceResources() as resources:`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
@@ -103,6 +118,23 @@ class ServiceResources(AsyncExitStack):
     def on_shutdown(self, callback: Callable[..., Awaitable[object]], /, *args: Any) -> None:
         self._on_shutdown.append(functools.partial(callback, *args))
 
+    def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run `work` as a task for the life of the service; it is cancelled at shutdown (with the other
+        background work, before the server's grace period)."""
+        task = asyncio.create_task(work, name=name)
+        self.on_shutdown(_cancel, task)
+        return task
+
+    async def serve(self, listen: str, services: Sequence[GrpcService], **options: Any) -> RunningServer:
+        """`start_server(listen, services, **options)`, stopped when the stack closes.
+
+        The stop is registered last, so it runs first on the way out: before the resources its handlers
+        use. After run_service's graceful stop it is a no-op.
+        """
+        running = await start_server(listen, services, **options)
+        self.push_async_callback(running.server.stop, 0)
+        return running
+
     async def shutdown(self) -> None:
         """Run the on_shutdown callbacks, last registered first; each runs once."""
         while self._on_shutdown:
@@ -112,6 +144,12 @@ class ServiceResources(AsyncExitStack):
         # Pushed last, so it unwinds first; the exit stack still closes every resource if it fails.
         self.push_async_callback(self.shutdown)
         return await super().__aexit__(*exc)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _bearer(metadata: Iterable[tuple[str, Any]] | None) -> str | None:

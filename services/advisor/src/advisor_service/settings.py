@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fitcoach_runtime.auth import ServiceTokenVerifier, check_service_tokens
-from fitcoach_runtime.settings import ServerSettings, env_field, load_settings
+from fitcoach_runtime.settings import ServerSettings, env_field
 
 from .gemini import GeminiConfig
 
@@ -76,7 +75,3 @@ class AdvisorSettings:
     server: ServerSettings
     gemini: GeminiSettings
     callers: CallerSettings
-
-
-def load(env: Mapping[str, str] | None = None) -> AdvisorSettings:
-    return load_settings(AdvisorSettings, env)

@@ -18,18 +18,21 @@ from fitcoach_runtime.grpc_server import (
     ServiceResources,
     main_entry,
     run_service,
-    start_server,
 )
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import s3_client
 
+from .activities import ActivityQueries
 from .advisor_client import GrpcAdvisor
 from .consumer import UploadConsumer
+from .notifier import ActivityNotifier
 from .objects import ObjectReader
-from .repository import ActivityNotifier, Repository, pool_init
-from .service import ActivityQueries, AnalysisPipeline, ProfileService, TrendService
+from .pipeline import AnalysisPipeline
+from .profiles import ProfileService
+from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
+from .trends import TrendService
 from .worker import DecodeWorker, WorkerLimits
 
 SERVICE_NAME = activity_service_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
@@ -98,7 +101,7 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
         ProfileService(repo),
         TrendService(repo),
     )
-    return await start_server(
+    return await resources.serve(
         settings.server.grpc_listen,
         [
             GrpcService(

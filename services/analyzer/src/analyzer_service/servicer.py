@@ -14,8 +14,10 @@ from fitcoach_runtime.auth import current_principal
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format
 
+from .activities import ActivityQueries
 from .domain import ActivityRecord, FitnessDay
-from .service import ActivityQueries, ProfileService, TrendService
+from .profiles import ProfileService
+from .trends import TrendService
 
 _STATUS = {
     "pending": pb.ACTIVITY_STATUS_PENDING,

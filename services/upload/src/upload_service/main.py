@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -12,7 +10,8 @@ from fitcoach.upload.v1 import upload_service_pb2, upload_service_pb2_grpc
 from fitcoach_runtime.auth import TokenVerifier
 from fitcoach_runtime.db import apply_migrations, create_pool
 from fitcoach_runtime.events import connect_nats, ensure_stream
-from fitcoach_runtime.grpc_server import GrpcService, RunningServer, main_entry, run_service, start_server
+from fitcoach_runtime.grpc_server import GrpcService, RunningServer, ServiceResources, main_entry, run_service
+from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import s3_client
 from nats.js.client import JetStreamContext
 
@@ -21,17 +20,10 @@ from upload_service.repository import ActivityRepository, OutboxRepository
 from upload_service.service import UploadService
 from upload_service.servicer import UploadServicer
 from upload_service.settings import UploadSettings
-from upload_service.settings import load as load_upload_settings
 from upload_service.store import S3ObjectStore
 from upload_service.sweeper import PendingSweeper
 
 SERVICE_NAME = upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name
-
-
-async def _stop_task(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 @dataclass(frozen=True)
@@ -86,30 +78,29 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
     return Components(pool, js, service, relay, sweeper)
 
 
-async def start(resources: AsyncExitStack, settings: UploadSettings) -> RunningServer:
+async def build(resources: ServiceResources, settings: UploadSettings) -> RunningServer:
     """Open the components, run the outbox relay and the sweeper in the background and serve gRPC."""
     parts = await open_components(resources, settings)
-    relay_task = asyncio.create_task(parts.relay.run(), name="outbox-relay")
-    resources.push_async_callback(_stop_task, relay_task)
-    sweeper_task = asyncio.create_task(parts.sweeper.run(), name="pending-sweeper")
-    resources.push_async_callback(_stop_task, sweeper_task)
-    servicer = UploadServicer(parts.service)
-    server = await start_server(
+    resources.run_in_background(parts.relay.run(), "outbox-relay")
+    resources.run_in_background(parts.sweeper.run(), "pending-sweeper")
+    return await resources.serve(
         settings.server.grpc_listen,
-        [GrpcService(SERVICE_NAME, upload_service_pb2_grpc.add_UploadServiceServicer_to_server, servicer)],
+        [
+            GrpcService(
+                SERVICE_NAME,
+                upload_service_pb2_grpc.add_UploadServiceServicer_to_server,
+                UploadServicer(parts.service),
+            )
+        ],
         verifier=TokenVerifier.from_settings(settings.auth),
         max_concurrent_rpcs=settings.server.max_concurrent_rpcs,
     )
-    # Stops first on the way out (before the relay, S3, NATS and the pool it relies on); a no-op after
-    # run_service's graceful stop.
-    resources.push_async_callback(server.stop, 0)
-    return server
 
 
-async def serve() -> None:
-    settings = load_upload_settings()
-    await run_service("upload", settings.server, lambda resources: start(resources, settings))
+async def main() -> None:
+    settings = load_settings(UploadSettings)
+    await run_service("upload", settings.server, lambda resources: build(resources, settings))
 
 
 def run() -> None:
-    main_entry(serve)
+    main_entry(main)

@@ -11,7 +11,6 @@ from fitcoach_runtime.settings import (
     ServerSettings,
     StorageSettings,
     env_field,
-    load_settings,
 )
 
 MIB = 1024 * 1024
@@ -69,7 +68,3 @@ class UploadSettings:
     limits: UploadLimits
     relay: RelaySettings
     sweeper: SweeperSettings
-
-
-def load() -> UploadSettings:
-    return load_settings(UploadSettings)

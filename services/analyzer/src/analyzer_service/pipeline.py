@@ -1,30 +1,21 @@
-"""The analyzer's use cases: analyze an uploaded file, advise on it, and read activities, profiles and trends.
+"""Analyzing an uploaded file and advising on it: one UploadCompleted event → metrics stored → advice stored.
 
-No gRPC, NATS or SQL here: the consumer and the servicer translate, the repository stores.
+No gRPC, NATS or SQL here: the consumer translates events, the repository stores.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
 import math
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fitcoach_analysis.load import fitness_trend
 from fitcoach_analysis.profile import AthleteProfile
-from fitcoach_runtime.errors import InvalidArgument, NotFound
 
 from .domain import (
-    ActivityRecord,
     AdviceRecord,
     AdviceRequest,
     AdvisorUnavailable,
@@ -32,21 +23,16 @@ from .domain import (
     ClaimOutcome,
     FileRejected,
     FitnessDay,
-    ListCursor,
     UploadJob,
 )
+from .trends import fitness_days
 
 if TYPE_CHECKING:
     from .objects import ObjectReader
-    from .repository import ActivityNotifier, Repository
+    from .repository import Repository
     from .worker import DecodeWorker
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-DEFAULT_TREND_DAYS = 90
-MAX_TREND_DAYS = 3 * 366
 
 # The workout numbers the advisor may see, all taken from the activity summary (MetricSet names).
 _WORKOUT_METRICS = (
@@ -239,162 +225,3 @@ class AnalysisPipeline:
             return
         await self.repo.store_advice(job.activity_id, job.user_id, advice)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})
-
-
-async def fitness_days(repo: Repository, user_id: str, end: dt.date, days: int) -> list[FitnessDay]:
-    loads = await repo.daily_loads(user_id, end)
-    start = end - dt.timedelta(days=days - 1)
-    trend = fitness_trend({d.date: d.load for d in loads}, start, end)
-    return [
-        FitnessDay(
-            date=dt.date.fromisoformat(t["date"]), load=t["load"], ctl=t["ctl"], atl=t["atl"], tsb=t["tsb"]
-        )
-        for t in trend
-    ]
-
-
-def _check_uuid(value: str, what: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise NotFound(f"{what} not found") from None
-
-
-def encode_cursor(record: ActivityRecord) -> str:
-    assert record.created_at is not None
-    raw = json.dumps({"c": record.created_at.isoformat(), "i": record.activity_id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> ListCursor:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        return ListCursor(
-            created_at=dt.datetime.fromisoformat(data["c"]), activity_id=str(uuid.UUID(data["i"]))
-        )
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not a token this service issued") from None
-
-
-@dataclass(frozen=True)
-class ProfileLimits:
-    """Plausible ranges: a typo (1900 bpm) must not silently wreck every zone and load."""
-
-    max_hr_bpm: tuple[float, float] = (100.0, 250.0)
-    rest_hr_bpm: tuple[float, float] = (25.0, 120.0)
-    threshold_hr_bpm: tuple[float, float] = (80.0, 240.0)
-    ftp_w: tuple[float, float] = (30.0, 2000.0)
-    threshold_pace_s_per_km: tuple[float, float] = (120.0, 1200.0)
-    critical_power_w: tuple[float, float] = (50.0, 700.0)
-    w_prime_j: tuple[float, float] = (1000.0, 60000.0)
-
-
-def validate_profile(profile: AthleteProfile) -> AthleteProfile:
-    limits = ProfileLimits()
-    problems = []
-    for name, (low, high) in asdict(limits).items():
-        value = getattr(profile, name)
-        if value is not None and not (math.isfinite(value) and low <= value <= high):
-            problems.append(f"{name} must be between {low:g} and {high:g}")
-    if (
-        profile.max_hr_bpm is not None
-        and profile.rest_hr_bpm is not None
-        and profile.rest_hr_bpm >= profile.max_hr_bpm
-    ):
-        problems.append("rest_hr_bpm must be below max_hr_bpm")
-    if (
-        profile.max_hr_bpm is not None
-        and profile.threshold_hr_bpm is not None
-        and profile.threshold_hr_bpm > profile.max_hr_bpm
-    ):
-        problems.append("threshold_hr_bpm must not exceed max_hr_bpm")
-    if profile.language not in ("", "en", "ko"):
-        problems.append("language must be en or ko")
-    if profile.sex not in (None, "male", "female"):
-        problems.append("sex must be male or female")
-    if problems:
-        raise InvalidArgument("; ".join(problems))
-    return profile
-
-
-class ActivityQueries:
-    """What ActivityService answers: only ever the caller's own activities."""
-
-    def __init__(self, repo: Repository, notifier: ActivityNotifier | None, *, poll_s: float = 5.0) -> None:
-        self.repo = repo
-        self.notifier = notifier
-        self.poll_s = poll_s
-
-    async def get(self, user_id: str, activity_id: str, *, full: bool = True) -> ActivityRecord:
-        """One of the caller's activities; `full=False` leaves out its sessions and advice."""
-        record = await self.repo.activity(_check_uuid(activity_id, "activity"), user_id, full=full)
-        if record is None:
-            raise NotFound("activity not found")
-        return record
-
-    async def list(self, user_id: str, page_size: int, page_token: str) -> tuple[list[ActivityRecord], str]:
-        if page_size < 0 or page_size > MAX_PAGE_SIZE:
-            raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-        size = page_size or DEFAULT_PAGE_SIZE
-        cursor = decode_cursor(page_token) if page_token else None
-        # One extra row tells whether another page exists without a count query.
-        rows = await self.repo.list_activities(user_id, size + 1, cursor)
-        page = rows[:size]
-        return page, encode_cursor(page[-1]) if len(rows) > size else ""
-
-    async def watch(self, user_id: str, activity_id: str) -> AsyncIterator[ActivityRecord]:
-        """The current state at once, then every change, until a final state."""
-        activity_id = _check_uuid(activity_id, "activity")
-        async with contextlib.AsyncExitStack() as stack:
-            changes: asyncio.Queue[None] | None = None
-            if self.notifier is not None:
-                # Subscribe before the first read, so a change between the two is not missed.
-                changes = await stack.enter_async_context(self.notifier.subscribe(activity_id))
-            # A watcher sees only status and times: never load the sessions (chart streams) and advice.
-            record = await self.get(user_id, activity_id, full=False)
-            yield record
-            seen = record.watch_key()
-            while not record.is_final:
-                if changes is not None:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changes.get(), self.poll_s)
-                else:
-                    await asyncio.sleep(self.poll_s)
-                record = await self.get(user_id, activity_id, full=False)
-                if record.watch_key() != seen:
-                    seen = record.watch_key()
-                    yield record
-
-
-class ProfileService:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-
-    async def get(self, user_id: str) -> AthleteProfile:
-        return await self.repo.profile(user_id) or AthleteProfile(language="")
-
-    async def update(self, user_id: str, profile: AthleteProfile) -> AthleteProfile:
-        await self.repo.save_profile(user_id, validate_profile(profile))
-        return await self.get(user_id)
-
-
-class TrendService:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-
-    async def trend(self, user_id: str, start_date: str, end_date: str) -> list[FitnessDay]:
-        try:
-            end = dt.date.fromisoformat(end_date) if end_date else dt.datetime.now(dt.UTC).date()
-            start = (
-                dt.date.fromisoformat(start_date)
-                if start_date
-                else end - dt.timedelta(days=DEFAULT_TREND_DAYS - 1)
-            )
-        except ValueError:
-            raise InvalidArgument("dates must be YYYY-MM-DD") from None
-        if start > end:
-            raise InvalidArgument("start_date must not be after end_date")
-        if (end - start).days + 1 > MAX_TREND_DAYS:
-            raise InvalidArgument(f"at most {MAX_TREND_DAYS} days per request")
-        return await fitness_days(self.repo, user_id, end, (end - start).days + 1)
