@@ -11,6 +11,11 @@ role=authenticated. Algorithms never mix families: an HS256 deployment accepts o
 only ES256/RS256 — which defeats "HS256 signed with the public key" and ``alg: none``. The legacy anon and
 service_role keys are JWTs without sub/aud and fail those checks.
 
+Operators: a user whose token carries `app_metadata.role = "operator"` (app_metadata is writable only with
+the project's service role, unlike user_metadata, which never grants anything) or whose id is listed in
+OPERATOR_USER_IDS. The verifier decides it once, on the Principal; the server's interceptor refuses every
+operator-only RPC to anyone else (fitcoach_runtime.grpc_server.OPERATOR_SERVICES).
+
 Service-to-service calls (the analyzer asking the advisor) carry no user, so they use `ServiceTokenVerifier`:
 a pre-shared random token, compared in constant time, several accepted at once so it rotates without downtime.
 """
@@ -46,18 +51,19 @@ MIN_SERVICE_TOKEN_LENGTH = 32
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller."""
+    """The authenticated caller; `is_operator` is decided by the verifier (see the module docstring)."""
 
     user_id: str
     role: str
     claims: Mapping[str, Any] = field(default_factory=dict)
+    is_operator: bool = False
 
-    @property
-    def is_operator(self) -> bool:
-        # app_metadata is writable only by the project's service role (unlike user_metadata), so it can
-        # carry authorization; user_metadata never does.
-        app_metadata = self.claims.get("app_metadata") or {}
-        return isinstance(app_metadata, dict) and app_metadata.get("fitcoach_role") == OPERATOR_ROLE
+
+def has_operator_claim(claims: Mapping[str, Any]) -> bool:
+    """`app_metadata.role == "operator"`: app_metadata is writable only by the project's service role, so
+    it can carry authorization; user_metadata (writable by the user) never does."""
+    app_metadata = claims.get("app_metadata")
+    return isinstance(app_metadata, dict) and app_metadata.get("role") == OPERATOR_ROLE
 
 
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -190,7 +196,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        return principal_from_claims(claims)
+        return principal_from_claims(claims, self.settings.operator_user_ids)
 
 
 def check_service_tokens(tokens: Sequence[str], variable: str = "") -> None:
@@ -240,16 +246,28 @@ class ServiceTokenVerifier:
         return Principal(user_id=self.caller, role=SERVICE_ROLE)
 
 
-def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+def principal_from_claims(claims: Mapping[str, Any], operator_user_ids: Sequence[str] = ()) -> Principal:
+    """The caller a verified token names; an operator by its claim or by being listed in `operator_user_ids`."""
     sub = str(claims.get("sub", ""))
     try:
-        uuid.UUID(sub)
+        user_id = uuid.UUID(sub)
     except ValueError:
         raise Unauthenticated("token subject is not a user id") from None
     role = claims.get("role")
     if role != "authenticated":
         raise Unauthenticated(f"token role {role!r} not accepted")
-    return Principal(user_id=sub, role=role, claims=dict(claims))
+    # Compared as UUIDs: the list and the token may spell the same id in different case.
+    listed = any(_same_uuid(user_id, listed) for listed in operator_user_ids)
+    return Principal(
+        user_id=sub, role=role, claims=dict(claims), is_operator=listed or has_operator_claim(claims)
+    )
+
+
+def _same_uuid(user_id: uuid.UUID, text: str) -> bool:
+    try:
+        return uuid.UUID(text) == user_id
+    except ValueError:
+        return False
 
 
 def mint_dev_token(
@@ -261,9 +279,14 @@ def mint_dev_token(
     role: str = "authenticated",
     audience: str = "authenticated",
     extra: Mapping[str, Any] | None = None,
+    operator: bool = False,
 ) -> str:
-    """A Supabase-shaped HS256 token (for AUTH_MODE=dev and tests)."""
+    """A Supabase-shaped HS256 token (for AUTH_MODE=dev and tests); `operator` puts the operator role in
+    app_metadata, where Supabase keeps what only the project may set."""
     now = int(time.time())
+    app_metadata: dict[str, Any] = {"provider": "email"}
+    if operator:
+        app_metadata["role"] = OPERATOR_ROLE
     claims: dict[str, Any] = {
         "sub": user_id or str(uuid.uuid4()),
         "aud": audience,
@@ -272,7 +295,7 @@ def mint_dev_token(
         "iat": now,
         "exp": now + ttl_s,
         "email": "athlete@fitcoach.local",
-        "app_metadata": {"provider": "email"},
+        "app_metadata": app_metadata,
         **(extra or {}),
     }
     return jwt.encode(claims, secret, algorithm="HS256")

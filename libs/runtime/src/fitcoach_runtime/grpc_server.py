@@ -36,13 +36,15 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import grpc
+from google.protobuf import json_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
-from .auth import Verifier, set_principal
-from .errors import DomainError, Unauthenticated
-from .logging import configure_logging
+from .auth import Principal, Verifier, set_principal
+from .db import redact_dsn
+from .errors import DomainError, PermissionDenied, Unauthenticated
+from .logging import bind_log_context, configure_logging
 from .settings import ServerSettings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,10 @@ SERVER_OPTIONS = [
     ("grpc.so_reuseport", 0),
 ]
 ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
+# Every RPC of these services needs an operator (Principal.is_operator), on whichever server serves it:
+# checked here, once, so no servicer can forget it. Each call is logged with who made it.
+OPERATOR_SERVICES = ("fitcoach.ops.v1.OpsService",)
+AUDIT_MAX_CHARS = 300
 
 # grpc's type stubs describe the handlers of the threaded server; under grpc.aio the same fields hold
 # coroutine functions (or async generator functions) that take an aio context.
@@ -180,19 +186,29 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         # unexpected errors must still answer "internal error" rather than grpc's "Unexpected <exc>: <msg>".
         needs_auth = self.verifier is not None and service not in self.public
 
-        async def enter(context: ServicerContext) -> None:
+        operator_only = service in OPERATOR_SERVICES
+
+        async def enter(context: ServicerContext, request: Any) -> None:
             if not needs_auth:
                 return
             token = _bearer(context.invocation_metadata())
             if token is None:
                 raise Unauthenticated("missing bearer token")
             assert self.verifier is not None
-            set_principal(await self.verifier.verify(token))
+            principal = await self.verifier.verify(token)
+            set_principal(principal)
+            if operator_only:
+                audit_operator_call(method, principal, request)
 
         async def fail(context: ServicerContext, exc: BaseException) -> None:
             if isinstance(exc, DomainError):
                 REQUESTS.labels(method, exc.code.name).inc()
                 await context.abort(exc.code, exc.message)
+            if type(exc) is NotImplementedError:
+                # The generated base servicer's answer for a method this server does not serve (OpsService
+                # is split between two servers; the gateway routes each method to the one serving it).
+                REQUESTS.labels(method, "UNIMPLEMENTED").inc()
+                await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not serve this method")
             REQUESTS.labels(method, "INTERNAL").inc()
             log.error("unhandled error in %s", method, exc_info=exc)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
@@ -203,7 +219,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             async def unary(request: Any, context: ServicerContext) -> Any:
                 started = time.perf_counter()
                 try:
-                    await enter(context)
+                    await enter(context, request)
                     response = await behavior(request, context)
                 except grpc.aio.AbortError:
                     raise
@@ -223,7 +239,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream(request: Any, context: ServicerContext) -> AsyncIterator[Any]:
                 try:
-                    await enter(context)
+                    await enter(context, request)
                     result = stream_behavior(request, context)
                     if isinstance(result, AsyncIterable):
                         async for item in result:
@@ -241,6 +257,28 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 stream, handler.request_deserializer, handler.response_serializer
             )
         return handler  # client/bidi streaming: not used by FitCoach
+
+
+def audit_operator_call(method: str, principal: Principal, request: Any) -> None:
+    """Refuse `method` to anyone but an operator; log every attempt with who made it and what was asked.
+
+    The request is logged as JSON with DSN passwords removed; every later line of the call carries the
+    operator's id (log_context), so a replay's or migration's own log lines say who started it."""
+    fields: dict[str, Any] = {"method": method, "operator": principal.user_id}
+    if not principal.is_operator:
+        log.warning("operator call refused", extra={"fields": fields})
+        raise PermissionDenied("this call needs an operator")
+    bind_log_context(operator=principal.user_id)
+    try:
+        asked = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    except (TypeError, AttributeError):  # not a protobuf message (tests with plain handlers)
+        asked = {}
+    for key, value in asked.items():
+        if "dsn" in key and isinstance(value, str):
+            asked[key] = redact_dsn(value)
+        elif isinstance(value, str) and len(value) > AUDIT_MAX_CHARS:  # a pasted CSV, say
+            asked[key] = f"<{len(value)} characters>"
+    log.info("operator call", extra={"fields": {**fields, "request": asked}})
 
 
 async def start_server(

@@ -28,6 +28,13 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
+def bind_log_context(**fields: Any) -> None:
+    """Add `fields` to every later log line of the current task (and tasks it starts), until it ends.
+
+    For a gRPC call's interceptor: the handler runs in the same task, after the interceptor returns."""
+    _context.set({**_context.get(), **fields})
+
+
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     extra = getattr(record, "fields", None)
     return {**_context.get(), **(extra if isinstance(extra, dict) else {})}

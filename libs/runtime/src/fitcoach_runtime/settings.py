@@ -12,6 +12,7 @@ import math
 import os
 import types
 import typing
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,6 +25,14 @@ _SECRET_KEY = "fitcoach_secret"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 class SettingsError(Exception):
@@ -207,8 +216,14 @@ class AuthSettings:
     jwt_secret: str = env_field("SUPABASE_JWT_SECRET", "", secret=True)
     audience: str = env_field("AUTH_AUDIENCE", "authenticated")
     jwks_cooldown_s: float = env_field("AUTH_JWKS_COOLDOWN_S", 30.0)
+    # Users who are operators whatever their token says (comma-separated user ids); the other way is
+    # app_metadata.role = "operator" in their Supabase token.
+    operator_user_ids: tuple[str, ...] = env_field("OPERATOR_USER_IDS", ())
 
     def __post_init__(self) -> None:
+        bad = [value for value in self.operator_user_ids if not _is_uuid(value)]
+        if bad:
+            raise ValueError(f"OPERATOR_USER_IDS must list user ids (UUIDs); not one: {', '.join(bad)}")
         if self.mode not in ("jwks", "hs256", "dev"):
             raise ValueError(f"AUTH_MODE must be jwks, hs256 or dev, got {self.mode!r}")
         if not self.supabase_url:
