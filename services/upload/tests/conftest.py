@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import uuid
@@ -12,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fitcoach_runtime.settings import load_settings
@@ -126,3 +128,42 @@ async def relay_running(parts: Components) -> AsyncIterator[Callable[[], Awaitab
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@pytest.fixture(scope="session")
+async def legacy_template(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A generated legacy database at the original design's scale (330 files, ~46 MB), built once per
+    session as a template that `legacy` clones (its files on disk are only ever read)."""
+    from fitcoach_stack.legacy_db import create_legacy_database
+
+    name = f"legacy_template_{uuid.uuid4().hex[:8]}"
+    dsn = postgres_server.create_database(name)
+    dataset = await create_legacy_database(dsn, tmp_path_factory.mktemp("legacy-files"))
+    yield name, dataset
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def legacy(postgres_server: Any, legacy_template: Any) -> Any:
+    """A fresh copy of the generated legacy database for this test (a write-back changes it)."""
+    template, dataset = legacy_template
+    name = f"legacy_{uuid.uuid4().hex[:12]}"
+    copy = dataclasses.replace(dataset, dsn=postgres_server.create_database(name, template=template))
+    yield copy
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+async def small_legacy(legacy: Any) -> Any:
+    """The legacy copy trimmed to its first 40 plain rows, keeping every duplicate and troublemaker: for tests
+    that need each kind of row, not the full scale."""
+    from fitcoach_stack.legacy_db import expected_outcome
+
+    kept = [r for r in legacy.rows if r.id <= 40 or r.storage not in ("gzip", "zlib", "raw", "file", "file-gz")
+            or r.duplicate_of is not None or r.legacy_user == "99"]  # fmt: skip
+    conn = await asyncpg.connect(legacy.dsn)
+    try:
+        await conn.execute("DELETE FROM activities WHERE NOT id = ANY($1::bigint[])", [r.id for r in kept])
+    finally:
+        await conn.close()
+    return dataclasses.replace(legacy, rows=kept, expected=expected_outcome(kept))

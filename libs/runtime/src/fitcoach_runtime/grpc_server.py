@@ -131,6 +131,22 @@ class ServiceResources(AsyncExitStack):
         self.on_shutdown(_cancel, task)
         return task
 
+    def run_every(self, interval_s: float, work: Callable[[], Awaitable[object]], name: str) -> None:
+        """Run `work` every `interval_s` seconds in the background (first at once); a failing round is
+        logged and the next one tried, so a database outage only pauses it."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await work()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("%s failed; trying again in %.0f s: %s", name, interval_s, exc)
+                await asyncio.sleep(interval_s)
+
+        self.run_in_background(loop(), name)
+
     async def serve(self, listen: str, services: Sequence[GrpcService], **options: Any) -> RunningServer:
         """`start_server(listen, services, **options)`, stopped when the stack closes.
 

@@ -102,6 +102,12 @@ class ActivityStore(Protocol):
         Returns the status after the call (unchanged when it was not pending), None when not found."""
 
 
+class OperationCounter(Protocol):
+    """Counts storage requests for the cost estimate (fitcoach_runtime.storage_usage.StorageOperations)."""
+
+    def record(self, operation: str, count: int = 1) -> None: ...
+
+
 class ObjectStore(Protocol):
     bucket: str
 
@@ -138,12 +144,14 @@ class UploadService:
         max_upload_bytes: int,
         url_ttl_s: int,
         clock: Callable[[], dt.datetime] = _utcnow,
+        operations: OperationCounter | None = None,
     ) -> None:
         self.activities = activities
         self.objects = objects
         self.max_upload_bytes = max_upload_bytes
         self.url_ttl_s = url_ttl_s
         self.clock = clock
+        self.operations = operations
 
     def _validate(self, size_bytes: int, sha256: str) -> None:
         if not _SHA256_HEX.fullmatch(sha256):
@@ -231,6 +239,10 @@ class UploadService:
             status = await self.activities.mark_uploaded(activity.id, user_id, uploaded_at, event)
             if status is None:  # the sweeper deleted it (URL long expired) while we checked the object
                 raise NotFound("activity not found")
+            if self.operations is not None:
+                # The client's presigned PUT never passed through our S3 client: count it once verified
+                # (a concurrent second CompleteUpload of the same activity may count it twice: an estimate).
+                self.operations.record("PutObject")
             logger.info("upload completed", extra={"fields": {"status": status}})
             return activity.id, status
 

@@ -1,0 +1,44 @@
+-- Operations: the legacy migration and the storage cost estimate.
+
+-- Where a migrated activity came from: the legacy source (e.g. `legacy.public.activities`, `dir:/srv/fit`)
+-- and its id there. Uploads through the API have neither.
+ALTER TABLE upload.activities
+    ADD COLUMN legacy_source text,
+    ADD COLUMN legacy_id     text;
+
+-- One row per legacy row or file handled by a migration: the idempotency key of the migration, so a second
+-- run (or a run resumed after a crash) migrates nothing twice. A duplicate (the owner already had the bytes)
+-- points at the existing activity.
+CREATE TABLE upload.legacy_imports (
+    source      text        NOT NULL,
+    legacy_id   text        NOT NULL,
+    activity_id uuid        NOT NULL REFERENCES upload.activities (id),
+    outcome     text        NOT NULL CHECK (outcome IN ('migrated', 'duplicate')),
+    -- False while migrated with --no-analyze: a later run without it queues the analysis.
+    queued      boolean     NOT NULL,
+    imported_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, legacy_id)
+);
+
+-- Reports of migration runs (the operators' page lists them).
+CREATE TABLE upload.migration_runs (
+    id          uuid PRIMARY KEY,
+    operator_id text        NOT NULL,
+    source      text        NOT NULL,   -- DSN without password, tables, folder
+    dry_run     boolean     NOT NULL,
+    started_at  timestamptz NOT NULL DEFAULT now(),
+    -- Refreshed while running: a run whose heartbeat stopped was interrupted (process killed).
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    report      jsonb       NOT NULL DEFAULT '{}'  -- fitcoach.ops.v1.MigrationProgress as JSON
+);
+CREATE INDEX migration_runs_started_idx ON upload.migration_runs (started_at DESC);
+
+-- S3 requests this service made (and presigned PUTs it verified), per month and operation name, for the R2
+-- cost estimate.
+CREATE TABLE upload.storage_operations (
+    month     date   NOT NULL,   -- first day of the month, UTC
+    operation text   NOT NULL,   -- S3 operation name: PutObject, HeadObject, DeleteObject ...
+    count     bigint NOT NULL,
+    PRIMARY KEY (month, operation)
+);
