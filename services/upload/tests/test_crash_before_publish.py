@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
@@ -22,38 +19,11 @@ import nats
 from fitcoach.upload.v1 import events_pb2, upload_service_pb2, upload_service_pb2_grpc
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
-from fitcoach_stack.pytest_plugin import env_for
+
+if TYPE_CHECKING:
+    from conftest import UploadProcess
 
 STREAM = "FITCOACH_UPLOADS"  # NATS_STREAM in conftest's upload_env
-
-
-def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    with log.open("ab") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "upload_service"],
-            env=env_for(env),
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    return process, log.stat().st_size
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _port(process: subprocess.Popen[bytes], log: Path, offset: int) -> int:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with log.open("rb") as f:
-            f.seek(offset)
-            for line in f.read().decode(errors="replace").splitlines():
-                if line.startswith("{") and (record := json.loads(line))["msg"] == "upload serving":
-                    return int(record["port"])
-        assert process.poll() is None, _tail(log)
-        await asyncio.sleep(0.05)
-    raise AssertionError(_tail(log))
 
 
 async def _unpublished(database_url: str) -> list[str]:
@@ -66,17 +36,16 @@ async def _unpublished(database_url: str) -> list[str]:
 
 
 async def test_killed_between_commit_and_publish_the_next_process_publishes(
-    upload_env: dict[str, str], database_url: str, nats_server, user_id: str, tmp_path: Path
+    upload_process: UploadProcess, database_url: str, nats_server, user_id: str
 ) -> None:
-    env = {**upload_env, "LOG_FORMAT": "json", "OUTBOX_PUBLISH_TIMEOUT_S": "0.5"}
-    log = tmp_path / "upload.log"
+    upload_process.env["OUTBOX_PUBLISH_TIMEOUT_S"] = "0.5"
+    env = upload_process.env
     token = bearer(
         mint_dev_token(env["SUPABASE_JWT_SECRET"], issuer=env["SUPABASE_URL"] + "/auth/v1", user_id=user_id)
     )
     body = os.urandom(4000)
-    first, offset = _start(env, log)
     try:
-        async with insecure_channel(f"127.0.0.1:{await _port(first, log, offset)}") as channel:
+        async with insecure_channel(f"127.0.0.1:{await upload_process.start()}") as channel:
             stub = upload_service_pb2_grpc.UploadServiceStub(channel)
             created = await stub.CreateUpload(
                 upload_service_pb2.CreateUploadRequest(
@@ -98,27 +67,22 @@ async def test_killed_between_commit_and_publish_the_next_process_publishes(
         await asyncio.sleep(1.0)  # the relay is woken, tries, and fails meanwhile
         [event_id] = await _unpublished(database_url)  # committed with the state change
     finally:
-        os.killpg(first.pid, signal.SIGKILL)  # dies before anything was published
-        first.wait(timeout=20)
+        upload_process.kill()  # dies before anything was published
 
     await asyncio.to_thread(nats_server.start)
     nc = await nats.connect(nats_server.url)
     try:
         js = nc.jetstream()
         assert (await js.stream_info(STREAM)).state.messages == 0
-        second, offset = _start(env, log)
-        try:
-            await _port(second, log, offset)
-            deadline = time.monotonic() + 15
-            while await _unpublished(database_url):
-                assert time.monotonic() < deadline, _tail(log)
-                await asyncio.sleep(0.05)
-            second.send_signal(signal.SIGTERM)
-            assert await asyncio.to_thread(second.wait, 15) == 0, _tail(log)
-        finally:
-            if second.poll() is None:
-                os.killpg(second.pid, signal.SIGKILL)
-                second.wait(timeout=20)
+        await upload_process.start()
+        second = upload_process.process
+        assert second is not None
+        deadline = time.monotonic() + 15
+        while await _unpublished(database_url):
+            assert time.monotonic() < deadline, upload_process.tail()
+            await asyncio.sleep(0.05)
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 15) == 0, upload_process.tail()
         assert (await js.stream_info(STREAM)).state.messages == 1
         stored = await js.get_msg(STREAM, 1)
         assert stored.headers["Nats-Msg-Id"] == event_id

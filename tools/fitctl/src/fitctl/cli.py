@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from . import activities, devtoken, upload
+from . import activities, admin, devtoken, upload
 from .client import describe_rpc_error
 from .config import ConfigError, Context
 
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.register(subparsers)
     activities.register(subparsers)
     devtoken.register(subparsers)
+    admin.register(subparsers)
     for name in OPTIONAL_GROUPS:
         try:
             module = importlib.import_module(name)
