@@ -34,6 +34,7 @@ class UploadJob:
     object_key: str
     size_bytes: int
     sha256: str
+    uploaded_at: dt.datetime | None = None  # when the upload was verified (stage delays are measured from it)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fitcoach_analysis.profile import AthleteProfile
+from prometheus_client import Histogram
 
 from .domain import (
     AdviceRecord,
@@ -25,6 +27,7 @@ from .domain import (
     FitnessDay,
     UploadJob,
 )
+from .priority import PriorityGate
 from .trends import fitness_days
 
 if TYPE_CHECKING:
@@ -40,6 +43,25 @@ _WORKOUT_METRICS = (
     "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor",
 )  # fmt: skip
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
+
+
+# Live events only (a replay's delays say nothing about what athletes wait for). Buckets from tens of
+# milliseconds (an idle pipeline) to an hour (a backlog after an outage).
+DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+ANALYSIS_DELAY = Histogram(
+    "fitcoach_analysis_delay_seconds", "Upload verified → metrics stored (live events)", buckets=DELAY_BUCKETS
+)
+STAGE_SECONDS = Histogram(
+    "fitcoach_pipeline_stage_seconds",
+    "Per stage: queue (upload verified → analysis start), analysis, advice (live events)",
+    ["stage"],
+    buckets=DELAY_BUCKETS,
+)
+
+
+def observe_since_upload(histogram: Histogram, job: UploadJob) -> None:
+    if job.uploaded_at is not None:
+        histogram.observe(max(0.0, (dt.datetime.now(dt.UTC) - job.uploaded_at).total_seconds()))
 
 
 class Advisor(Protocol):
@@ -139,8 +161,20 @@ def request_hash(request: AdviceRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Processed:
+    """What handling one event did: "analyzed", "failed" (the file was rejected: `reason`) or "skipped"."""
+
+    outcome: str
+    advice_requested: bool = False  # the advisor was asked (the advice inputs were new)
+    reason: str = ""
+
+
 class AnalysisPipeline:
-    """One UploadCompleted event → metrics stored → advice stored. Idempotent per analyzer version."""
+    """One UploadCompleted event → metrics stored → advice stored. Idempotent per analyzer version.
+
+    Live events (`process`) and an operator's reprocessing (`reprocess`) take the same path; a PriorityGate
+    keeps reprocessing out of the way of live events."""
 
     def __init__(
         self,
@@ -151,6 +185,7 @@ class AnalysisPipeline:
         *,
         analyzer_version: str,
         history_days: int = 28,
+        gate: PriorityGate | None = None,
     ) -> None:
         self.repo = repo
         self.reader = reader
@@ -158,16 +193,31 @@ class AnalysisPipeline:
         self.advisor = advisor
         self.version = analyzer_version
         self.history_days = history_days
+        self.gate = gate or PriorityGate()
 
     async def process(self, job: UploadJob, *, final_attempt: bool) -> str:
-        """ "analyzed", "failed" (bad file: the caller terminates the event) or "skipped" (already done).
+        """A live event: "analyzed", "failed" (bad file: the caller terminates the event) or "skipped".
 
         Infrastructure errors propagate so the caller retries later; nothing here is half-committed.
         """
-        claim = await self.repo.claim(job.activity_id, job.user_id, self.version)
+        async with self.gate.live():
+            return (await self._handle(job, final_attempt=final_attempt, force=False, live=True)).outcome
+
+    async def reprocess(self, job: UploadJob, *, force: bool) -> Processed:
+        """An operator's replay or re-drive of an event, behind live work. `force` analyzes again what this
+        version already settled (and replaces its result); advice is still only asked for new inputs.
+        Infrastructure errors propagate (the caller retries, then dead-letters)."""
+        async with self.gate.background():
+            return await self._handle(job, final_attempt=True, force=force, live=False)
+
+    async def _handle(self, job: UploadJob, *, final_attempt: bool, force: bool, live: bool) -> Processed:
+        claimed = time.perf_counter()
+        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, force=force)
         if claim is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
-            return "skipped"
+            return Processed("skipped")
+        if live and claim is ClaimOutcome.ANALYZE:
+            observe_since_upload(STAGE_SECONDS.labels("queue"), job)
         # Read once: the analysis and the advice of one delivery see the same profile.
         profile = await self.repo.profile(job.user_id)
         result = None
@@ -179,16 +229,22 @@ class AnalysisPipeline:
                 reason = str(exc)
                 await self.repo.mark_failed(job.activity_id, self.version, reason)
                 log.info("analysis failed", extra={"fields": {"reason": reason}})
-                return "failed"
+                return Processed("failed", reason=reason)
             analyzed = result_from_analysis(job, analysis, profile)
             # When this version's row already existed it is kept, and the advice must follow the kept one.
-            if await self.repo.store_result(analyzed):
+            if await self.repo.store_result(analyzed, replace=force):
                 result = analyzed
+            if live:
+                STAGE_SECONDS.labels("analysis").observe(time.perf_counter() - claimed)
+                observe_since_upload(ANALYSIS_DELAY, job)
             log.info(
                 "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
             )
-        await self.advise(job, profile, result, final_attempt=final_attempt)
-        return "analyzed"
+        advising = time.perf_counter()
+        asked = await self.advise(job, profile, result, final_attempt=final_attempt)
+        if live:
+            STAGE_SECONDS.labels("advice").observe(time.perf_counter() - advising)
+        return Processed("analyzed", advice_requested=asked)
 
     async def advise(
         self,
@@ -197,8 +253,9 @@ class AnalysisPipeline:
         result: AnalysisResult | None,
         *,
         final_attempt: bool,
-    ) -> None:
+    ) -> bool:
         """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible.
+        True when the advisor was asked.
 
         `result` is the analysis this delivery just stored; None reads the current one back.
         """
@@ -214,7 +271,7 @@ class AnalysisPipeline:
         if await self.repo.advice_by_hash(job.activity_id, digest) is not None:
             log.info("advice for these inputs exists; not asking again")
             await self.repo.mark_advice_ready(job.activity_id)
-            return
+            return False
         try:
             advice = await self.advisor.generate(request, digest)
         except AdvisorUnavailable as exc:
@@ -222,6 +279,7 @@ class AnalysisPipeline:
                 raise
             await self.repo.mark_advice_failed(job.activity_id, str(exc))
             log.warning("advice failed", extra={"fields": {"error": str(exc)}})
-            return
+            return True
         await self.repo.store_advice(job.activity_id, job.user_id, advice)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})
+        return True

@@ -114,15 +114,19 @@ class Repository:
 
     # --- the analysis pipeline -------------------------------------------------------------------------
 
-    async def claim(self, activity_id: str, user_id: str, version: str) -> ClaimOutcome:
-        """Decide what this delivery has to do (Postgres is the dedupe), marking `analyzing` when it must analyze."""
+    async def claim(
+        self, activity_id: str, user_id: str, version: str, *, force: bool = False
+    ) -> ClaimOutcome:
+        """Decide what this delivery has to do (Postgres is the dedupe), marking `analyzing` when it must analyze.
+
+        `force` (an operator's replay) analyzes again even what this version already settled."""
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 "SELECT status, analyzer_version, advice_status FROM analyzer.activities "
                 "WHERE activity_id = $1 FOR UPDATE",
                 uuid.UUID(activity_id),
             )
-            if row is not None and row["analyzer_version"] == version:
+            if row is not None and row["analyzer_version"] == version and not force:
                 if row["status"] == "failed":
                     return ClaimOutcome.DONE
                 if row["status"] == "analyzed":
@@ -130,11 +134,13 @@ class Repository:
             await conn.execute(
                 """
                 INSERT INTO analyzer.activities AS a
-                    (activity_id, user_id, status, analyzer_version, attempts, analysis_started_at, updated_at)
-                VALUES ($1, $2, 'analyzing', $3, 1, now(), now())
+                    (activity_id, user_id, status, analyzer_version, attempts, analysis_started_at,
+                     first_analysis_started_at, updated_at)
+                VALUES ($1, $2, 'analyzing', $3, 1, now(), now(), now())
                 ON CONFLICT (activity_id) DO UPDATE SET
                     status = 'analyzing', analyzer_version = $3, attempts = a.attempts + 1,
-                    analysis_started_at = now(), failure_reason = NULL, failed_at = NULL, updated_at = now()
+                    analysis_started_at = now(), failure_reason = NULL, failed_at = NULL, updated_at = now(),
+                    first_analysis_started_at = coalesce(a.first_analysis_started_at, now())
                 """,
                 uuid.UUID(activity_id),
                 uuid.UUID(user_id),
@@ -154,16 +160,26 @@ class Repository:
             )
             await _notify(conn, activity_id)
 
-    async def store_result(self, result: AnalysisResult) -> bool:
-        """Results, version and `analyzed` in one transaction; False when this version's row already existed."""
+    async def store_result(self, result: AnalysisResult, *, replace: bool = False) -> bool:
+        """Results, version and `analyzed` in one transaction; False when this version's row already existed
+        and was kept. `replace` (a forced replay: the athlete's profile may have changed) overwrites it."""
+        on_conflict = (
+            "DO UPDATE SET sport = excluded.sport, sub_sport = excluded.sub_sport, "
+            "start_time = excluded.start_time, local_offset_s = excluded.local_offset_s, "
+            "local_date = excluded.local_date, record_count = excluded.record_count, device = excluded.device, "
+            "training_load = excluded.training_load, summary = excluded.summary, sessions = excluded.sessions, "
+            "warnings = excluded.warnings, profile = excluded.profile, created_at = now()"
+            if replace
+            else "DO NOTHING"
+        )
         async with self.pool.acquire() as conn, conn.transaction():
             inserted = await conn.fetchval(
-                """
+                f"""
                 INSERT INTO analyzer.results (activity_id, analyzer_version, user_id, sport, sub_sport, start_time,
                     local_offset_s, local_date, record_count, device, training_load, summary, sessions, warnings,
                     profile)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                ON CONFLICT (activity_id, analyzer_version) DO NOTHING
+                ON CONFLICT (activity_id, analyzer_version) {on_conflict}
                 RETURNING true
                 """,
                 uuid.UUID(result.activity_id),
@@ -184,8 +200,8 @@ class Repository:
             )
             await conn.execute(
                 "UPDATE analyzer.activities SET status = 'analyzed', analyzer_version = $2, result_version = $2, "
-                "analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now() "
-                "WHERE activity_id = $1",
+                "analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now(), "
+                "first_analyzed_at = coalesce(first_analyzed_at, now()) WHERE activity_id = $1",
                 uuid.UUID(result.activity_id),
                 result.analyzer_version,
             )
@@ -234,8 +250,9 @@ class Repository:
     async def _set_advice_status(conn: Connection, activity_id: str, status: str, error: str | None) -> None:
         await conn.execute(
             "UPDATE analyzer.activities SET advice_status = $2, advice_error = $3, "
-            "advised_at = CASE WHEN $2 = 'ready' THEN now() ELSE advised_at END, updated_at = now() "
-            "WHERE activity_id = $1",
+            "advised_at = CASE WHEN $2 = 'ready' THEN now() ELSE advised_at END, updated_at = now(), "
+            "first_advised_at = CASE WHEN $2 = 'ready' THEN coalesce(first_advised_at, now()) "
+            "ELSE first_advised_at END WHERE activity_id = $1",
             uuid.UUID(activity_id),
             status,
             error,
