@@ -24,6 +24,7 @@ def stack(
         "DATABASE_URL": postgres_server.create_database(),  # type: ignore[attr-defined]
         **s3_server.env(),  # type: ignore[attr-defined]
         "R2_BUCKET_NAME": f"e2e-{uuid.uuid4().hex[:8]}",
+        "METRICS_REFRESH_S": "1",  # the scrape test reads the dashboard gauges soon after a change
     }
     with Stack(tmp_path_factory.mktemp("stack"), env=env) as running:
         yield running

@@ -133,6 +133,8 @@ class ServerSettings:
 
     grpc_listen: str = env_field("GRPC_LISTEN", "0.0.0.0:50051")
     metrics_listen: str = env_field("METRICS_LISTEN", "")
+    # How often gauges computed from the database (the dashboard's figures) are refreshed for /metrics.
+    metrics_refresh_s: float = env_field("METRICS_REFRESH_S", 15.0)
     log_level: str = env_field("LOG_LEVEL", "INFO")
     log_format: str = env_field("LOG_FORMAT", "json")
     shutdown_grace_s: float = env_field("SHUTDOWN_GRACE_S", 10.0)
@@ -146,6 +148,8 @@ class ServerSettings:
             raise ValueError(f"LOG_FORMAT must be json or console, got {self.log_format!r}")
         if self.log_level.upper() not in _LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+        if self.metrics_refresh_s <= 0:
+            raise ValueError(f"METRICS_REFRESH_S must be positive, got {self.metrics_refresh_s}")
         if self.shutdown_grace_s < 0:
             raise ValueError(f"SHUTDOWN_GRACE_S must be >= 0, got {self.shutdown_grace_s}")
         if self.shutdown_drain_s < 0:

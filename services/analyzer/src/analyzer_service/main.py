@@ -135,7 +135,7 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     )
     if settings.server.metrics_listen:
         resources.run_every(
-            settings.ops.metrics_refresh_s, lambda: refresh_gauges(dashboard), "prometheus-gauges"
+            settings.server.metrics_refresh_s, lambda: refresh_gauges(dashboard), "prometheus-gauges"
         )
 
     servicer = ActivityServicer(

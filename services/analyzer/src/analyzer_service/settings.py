@@ -78,7 +78,7 @@ class AdvisorSettings:
 
 @dataclass(frozen=True)
 class OpsSettings:
-    """Operators' features: replay pace, the R2 prices of the cost estimate, Prometheus gauge refresh."""
+    """Operators' features: replay pace and the R2 prices of the cost estimate."""
 
     # Jobs a replay or re-drive runs at once (each waits for live work to be idle first).
     replay_concurrency: int = env_field("REPLAY_CONCURRENCY", 1)
@@ -86,8 +86,6 @@ class OpsSettings:
     price_storage_gb_month: float = env_field("R2_PRICE_STORAGE_GB_MONTH", 0.015)
     price_class_a_per_million: float = env_field("R2_PRICE_CLASS_A_PER_MILLION", 4.50)
     price_class_b_per_million: float = env_field("R2_PRICE_CLASS_B_PER_MILLION", 0.36)
-    # How often the dashboard gauges on /metrics are recomputed from PostgreSQL and NATS.
-    metrics_refresh_s: float = env_field("METRICS_REFRESH_S", 15.0)
 
     def __post_init__(self) -> None:
         if not 1 <= self.replay_concurrency <= 16:
@@ -97,8 +95,6 @@ class OpsSettings:
             < 0
         ):
             raise ValueError("R2_PRICE_* cannot be negative")
-        if self.metrics_refresh_s <= 0:
-            raise ValueError("METRICS_REFRESH_S must be positive")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from upload_service.sweeper import PendingSweeper
 SERVICE_NAME = upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name
 # Storage request counts reach PostgreSQL this often (a crash loses at most this much of them).
 STORAGE_COUNTS_FLUSH_S = 5.0
-GAUGES_REFRESH_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ async def build(resources: ServiceResources, settings: UploadSettings) -> Runnin
     resources.run_in_background(parts.sweeper.run(), "pending-sweeper")
     resources.run_every(STORAGE_COUNTS_FLUSH_S, parts.operations.flush, "storage-operation-counts")
     if settings.server.metrics_listen:
-        resources.run_every(GAUGES_REFRESH_S, lambda: refresh_gauges(parts.pool), "prometheus-gauges")
+        resources.run_every(settings.server.metrics_refresh_s, lambda: refresh_gauges(parts.pool), "prometheus-gauges")
     return await resources.serve(
         settings.server.grpc_listen,
         [

@@ -174,6 +174,10 @@ class Stack:
     def service_address(self, name: str) -> str:
         return f"{HOST}:{self.service_ports[name]}"
 
+    def metrics_url(self, name: str) -> str:
+        """A service's Prometheus endpoint (every service exports one under the stack)."""
+        return f"http://{HOST}:{self.metrics_ports[name]}/metrics"
+
     def service_log(self, name: str) -> Path:
         return self.logs_dir / f"{name}.log"
 
@@ -396,6 +400,7 @@ class Stack:
             **self.shared_environment(),
             "FITCOACH_AUTH_ISSUER": self.issuer,
             **{f"FITCOACH_{n.upper()}_ADDR": self.service_address(n) for n in self.service_ports},
+            **{f"FITCOACH_{n.upper()}_METRICS_URL": self.metrics_url(n) for n in self.metrics_ports},
             "FITCOACH_LOGS_DIR": str(self.logs_dir),
             "FITCOACH_STACK_PID": str(os.getpid()),
         }
