@@ -3,8 +3,8 @@ migration is tested and measured against.
 
 The original design kept each activity's FIT file in `activities.fit_file_content` (compressed bytea) or on
 disk (`fit_file_path`); 330 files, about 46 MB. `create_legacy_database` builds that shape in an empty
-PostgreSQL database: real files from ../shared/fixtures/fit-corpus (each copy made unique with trailing zero
-bytes, which FIT readers ignore), stored gzip-, zlib- or un-compressed in the table, or as plain and gzipped
+PostgreSQL database: real files from ../shared/fixtures/fit-corpus (each copy made unique by another profile
+version in its header, with the CRCs recomputed: still a valid FIT file with the same activity), stored gzip-, zlib- or un-compressed in the table, or as plain and gzipped
 files on disk, owned by users whose legacy ids are UUIDs or integers (mapped by a CSV, one left unmapped),
 plus the trouble a real migration meets: a missing file, corrupt gzip and zlib data, a row with no file at
 all, and rows holding the same file as an earlier row of the same owner. `expected` says what a correct
@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import struct
 import uuid
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from fitcoach_analysis.fit.crc import crc16
 
 from fitcoach_stack.gateway import REPO_ROOT
 
@@ -86,6 +88,20 @@ class LegacyDataset:
         return None if row.legacy_user == UNMAPPED_USER else row.legacy_user
 
 
+def unique_copy(fit: bytes, copy: int) -> bytes:
+    """`fit` with its header's profile version moved by `copy` and its CRCs recomputed: different bytes (a
+    different sha256), the same valid activity. copy 0 is the file itself."""
+    if copy == 0:
+        return fit
+    data = bytearray(fit)
+    (profile,) = struct.unpack_from("<H", data, 2)
+    struct.pack_into("<H", data, 2, (profile + copy) % 0x10000)
+    if data[0] == 14 and data[12:14] != b"\0\0":  # a 14-byte header carries its own CRC (0 = not computed)
+        struct.pack_into("<H", data, 12, crc16(bytes(data[:12])))
+    struct.pack_into("<H", data, len(data) - 2, crc16(bytes(data[:-2])))
+    return bytes(data)
+
+
 def corpus_files() -> list[bytes]:
     paths = sorted(p for p in CORPUS.glob("*.fit") if p.stat().st_size <= MAX_FILE_BYTES)
     if not paths:
@@ -108,7 +124,7 @@ def _rows(count: int) -> list[LegacyRow]:
                 id=len(rows) + 1,
                 legacy_user=owners[i % len(owners)],
                 storage=STORAGE_CYCLE[i % len(STORAGE_CYCLE)],
-                fit=files[index] + b"\0" * copy,  # unique bytes per row: a copy ends in `copy` zero bytes
+                fit=unique_copy(files[index], copy),  # unique bytes per row, each a valid FIT file
             )
         )
     for n in range(duplicates):  # the same bytes as an earlier row of the same owner, stored another way
@@ -116,7 +132,7 @@ def _rows(count: int) -> list[LegacyRow]:
         storage = ("zlib", "raw", "gzip", "file")[n % 4]
         rows.append(LegacyRow(len(rows) + 1, original.legacy_user, storage, original.fit, original.id))
     for n, kind in enumerate(specials):
-        fit = files[n % len(files)] + b"\0" * 50  # bytes no other row has
+        fit = unique_copy(files[n % len(files)], 50)  # bytes no other row has
         if kind == "unmapped":
             rows.append(LegacyRow(len(rows) + 1, UNMAPPED_USER, "gzip", fit))
         else:
@@ -215,7 +231,7 @@ def legacy_folder(folder: Path, dataset: LegacyDataset, owner: str = UUID_USERS[
     files = corpus_files()
     folder.mkdir(parents=True, exist_ok=True)
     for n in range(5):
-        fit = files[(n * 13) % len(files)] + b"\0" * (100 + n)  # bytes no table row has
+        fit = unique_copy(files[(n * 13) % len(files)], 100 + n)  # bytes no table row has
         name, data = [
             (f"run-{n}.fit", fit),
             (f"ride-{n}.fit.gz", gzip.compress(fit, mtime=0)),
