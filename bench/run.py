@@ -11,6 +11,8 @@ BENCHMARKS = [
     ("decoding: fitdecode vs the numpy decoder vs fitfast", ["decode.py"]),
     ("analysis: decode + metrics per file", ["analysis.py"]),
     ("pipeline: upload → analyzed through the running system", ["pipeline.py"]),
+    ("legacy migration: 330 files, ~46 MB, migrated and verified", ["migrate.py"]),
+    ("replay under load: fresh uploads' latency during a forced replay", ["replay_load.py"]),
 ]
 
 
