@@ -233,3 +233,24 @@ def test_dashboard_figures_are_scraped_from_each_services_metrics(stack: Stack) 
     )
     advisor = _scrape(stack.metrics_url("advisor"))
     assert _value(advisor, r"fitcoach_grpc_requests_total\{.*GenerateAdvice.*\}") >= 1
+
+
+def test_the_readmes_buf_curl_line_for_each_ops_rpc_works(stack: Stack) -> None:
+    lines = [ln for ln in (REPO / "README.md").read_text().splitlines() if ln.startswith("$BUF curl ")]
+    by_method = {ln.rsplit("/", 1)[1]: ln for ln in lines if f"/{OPS.full_name}/" in ln}
+    assert set(by_method) == set(METHODS), "the README needs one buf curl line per OpsService RPC"
+    env = {
+        **os.environ,
+        "BUF": str(REPO / "node_modules" / ".bin" / "buf"),
+        "OP": stack.token(str(uuid.uuid4()), operator=True),
+        "FITCOACH_GATEWAY_URL": stack.gateway_url,
+    }
+    for method, line in by_method.items():
+        result = subprocess.run(
+            ["bash", "-c", line], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        if method == "MigrateLegacy":  # its example names a legacy database this machine does not have
+            assert "cannot connect to the legacy database postgresql://user:***@legacy-host/app" in result.stderr
+            assert "pass@" not in result.stderr
+        else:
+            assert result.returncode == 0, (method, result.stderr)
