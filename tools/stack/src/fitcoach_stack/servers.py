@@ -399,13 +399,58 @@ class S3Credentials:
             client.create_bucket(Bucket=bucket)
 
 
-class SeaweedServer:
+class _S3Process:
+    """An S3 API run as a child process (SeaweedFS, moto): `launch()` starts it, it is ready once a signed
+    ListBuckets succeeds."""
+
+    ready_what = "serving S3 requests"
+    port: int
+    startup_s = 0.0
+    _proc: ManagedProcess | None = None
+    _started = 0.0
+
+    @property
+    def credentials(self) -> S3Credentials:
+        raise NotImplementedError
+
+    def launch(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def wait(self) -> None:
+        assert self._proc is not None, "launch() first"
+        client: Any = None
+
+        def ready() -> bool:
+            nonlocal client
+            if not port_open(HOST, self.port):
+                return False
+            # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval.
+            client = client or self.credentials.client()
+            client.list_buckets()
+            return True
+
+        self._proc.wait_ready(ready, timeout=60, what=self.ready_what)
+        self.startup_s = time.monotonic() - self._started
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._proc:
+            self._proc.stop(timeout=timeout)
+
+
+class SeaweedServer(_S3Process):
     """SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one process) with an identity that has
     Admin rights, so every S3 request — presigned URLs included — must carry a valid SigV4 signature.
 
     All of weed's ports are chosen explicitly: it otherwise derives gRPC ports as http+10000 and opens
-    fixed ones (Iceberg 8181, debug 6060) that collide between parallel instances.
+    fixed ones (Iceberg 8181, debug 6060) that collide between parallel instances. It takes ~3 s to exit on
+    SIGTERM (pre-stop heartbeats); the data is written by then.
     """
+
+    ready_what = "serving signed S3 requests"
 
     def __init__(
         self,
@@ -465,10 +510,6 @@ class SeaweedServer:
         path.chmod(0o600)
         return path
 
-    def start(self) -> None:
-        self.launch()
-        self.wait()
-
     def launch(self) -> None:
         self._started = time.monotonic()
         config = self._write_config()
@@ -490,34 +531,6 @@ class SeaweedServer:
             "seaweedfs", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env()
         )
         self._proc.start()
-
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
-        self._proc.wait_ready(_S3Ready(self.credentials), timeout=60, what="serving signed S3 requests")
-        self.startup_s = time.monotonic() - self._started
-
-    def stop(self, timeout: float = 5.0) -> None:
-        # weed takes ~3 s to exit on SIGTERM (pre-stop heartbeats); the data is written by then.
-        if self._proc:
-            self._proc.stop(timeout=timeout)
-
-
-class _S3Ready:
-    """Readiness of an S3 API: its port is open and a signed ListBuckets succeeds."""
-
-    def __init__(self, credentials: S3Credentials) -> None:
-        self.credentials = credentials
-        self.port = urlsplit(credentials.endpoint_url).port
-        self.client: Any = None
-
-    def __call__(self) -> bool:
-        if self.port is None or not port_open(HOST, self.port):
-            return False
-        # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval.
-        if self.client is None:
-            self.client = self.credentials.client()
-        self.client.list_buckets()
-        return True
 
 
 def _without_s3_env() -> dict[str, str]:
@@ -553,7 +566,7 @@ def s3_from_env(data_dir: Path, env: Mapping[str, str], *, prefix: str = "") -> 
     )
 
 
-class MotoServer:
+class MotoServer(_S3Process):
     """moto's S3 server: a second S3 implementation, independent of SeaweedFS, for contract tests.
 
     Unlike SeaweedFS, S3 and R2 it is lenient: it accepts any credentials and checks neither the signature nor
@@ -565,17 +578,11 @@ class MotoServer:
         self.data_dir = Path(data_dir).resolve()
         self.log_path = self.data_dir / "moto.log"
         self.port = free_ports(1)[0]
-        self.startup_s = 0.0
-        self._proc: ManagedProcess | None = None
 
     @property
     def credentials(self) -> S3Credentials:
         # Any key pair is accepted; these only have to be well-formed.
         return S3Credentials(f"http://{HOST}:{self.port}", "moto-access-key", "moto-secret-key")
-
-    def start(self) -> None:
-        self.launch()
-        self.wait()
 
     def launch(self) -> None:
         self._started = time.monotonic()
@@ -583,15 +590,6 @@ class MotoServer:
         argv = [_bin("moto_server"), "-H", HOST, "-p", str(self.port)]
         self._proc = ManagedProcess("moto", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env())
         self._proc.start()
-
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
-        self._proc.wait_ready(_S3Ready(self.credentials), timeout=60, what="serving S3 requests")
-        self.startup_s = time.monotonic() - self._started
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._proc:
-            self._proc.stop(timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------------------------- Envoy
