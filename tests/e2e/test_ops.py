@@ -250,7 +250,9 @@ def test_the_readmes_buf_curl_line_for_each_ops_rpc_works(stack: Stack) -> None:
             ["bash", "-c", line], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
         )
         if method == "MigrateLegacy":  # its example names a legacy database this machine does not have
-            assert "cannot connect to the legacy database postgresql://user:***@legacy-host/app" in result.stderr
+            assert (
+                "cannot connect to the legacy database postgresql://user:***@legacy-host/app" in result.stderr
+            )
             assert "pass@" not in result.stderr
         else:
             assert result.returncode == 0, (method, result.stderr)

@@ -30,12 +30,6 @@ class NotFound(DomainError):
     code = grpc.StatusCode.NOT_FOUND
 
 
-class AlreadyExists(DomainError):
-    """Already exists."""
-
-    code = grpc.StatusCode.ALREADY_EXISTS
-
-
 class FailedPrecondition(DomainError):
     """The resource is not in a state that allows this."""
 
@@ -43,7 +37,7 @@ class FailedPrecondition(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """Not allowed."""
+    """Not allowed (an operator-only call by someone who is not an operator)."""
 
     code = grpc.StatusCode.PERMISSION_DENIED
 
@@ -52,12 +46,6 @@ class Unauthenticated(DomainError):
     """Missing or invalid credentials."""
 
     code = grpc.StatusCode.UNAUTHENTICATED
-
-
-class ResourceExhausted(DomainError):
-    """Too many requests or too large."""
-
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 class Unavailable(DomainError):

@@ -111,6 +111,7 @@ class ActivityRecord:
     summary: dict[str, Any]
     sessions: list[dict[str, Any]] = field(default_factory=list)
     advice: AdviceRecord | None = None
+    legacy_id: str = ""  # the legacy row or file a migration made it from
 
     @property
     def status(self) -> str:

@@ -1,7 +1,8 @@
 """The SQL behind the operators' RPCs: replay lookups, dead letters, pipeline statistics and storage use.
 
-It reads the upload service's tables (upload.activities, upload.outbox, upload.storage_operations) and never
-writes them; it writes only analyzer.dead_letters (resolution of a re-drive).
+Of the upload service's data it reads only the views that service publishes for it (upload.activities_v1,
+upload.outbox_backlog_v1, upload.storage_operations_v1: docs/architecture.md, "What the analyzer reads from the
+upload service"); it writes only analyzer.dead_letters (the resolution of a re-drive).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class OpsRepository:
         rows = await self.pool.fetch(
             """
             SELECT u.id::text AS id, u.status AS upload_status, a.status, a.analyzer_version, a.advice_status
-            FROM upload.activities u LEFT JOIN analyzer.activities a ON a.activity_id = u.id
+            FROM upload.activities_v1 u LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             WHERE u.id = ANY($1::uuid[])
             """,
             [uuid.UUID(a) for a in activity_ids],
@@ -136,7 +137,7 @@ class OpsRepository:
         rows = await self.pool.fetch(
             f"""
             SELECT {_EFFECTIVE_STATUS} AS status, count(*) AS n, coalesce(avg(u.size_bytes), 0) / 1024.0 AS kb
-            FROM upload.activities u LEFT JOIN analyzer.activities a ON a.activity_id = u.id
+            FROM upload.activities_v1 u LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             GROUP BY 1 ORDER BY 2 DESC, 1
             """
         )
@@ -160,7 +161,7 @@ class OpsRepository:
         row = await self.pool.fetchrow(
             f"""
             SELECT {columns}
-            FROM upload.activities u JOIN analyzer.activities a ON a.activity_id = u.id
+            FROM upload.activities_v1 u JOIN analyzer.activities a ON a.activity_id = u.id
             WHERE u.uploaded_at >= $1
             """,
             since,
@@ -181,7 +182,7 @@ class OpsRepository:
             SELECT width_bucket(extract(epoch FROM a.first_analyzed_at - u.uploaded_at)::float8, $2::float8[])
                        AS bucket,
                    count(*) AS n
-            FROM upload.activities u JOIN analyzer.activities a ON a.activity_id = u.id
+            FROM upload.activities_v1 u JOIN analyzer.activities a ON a.activity_id = u.id
             WHERE u.uploaded_at >= $1 AND a.first_analyzed_at IS NOT NULL
             GROUP BY 1
             """,
@@ -208,8 +209,8 @@ class OpsRepository:
     async def outbox_backlog(self) -> tuple[int, float]:
         """Unpublished outbox events and the age of the oldest, seconds."""
         row = await self.pool.fetchrow(
-            "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age "
-            "FROM upload.outbox WHERE published_at IS NULL"
+            "SELECT events AS n, coalesce(extract(epoch FROM now() - oldest_created_at), 0)::float8 AS age "
+            "FROM upload.outbox_backlog_v1"
         )
         assert row is not None
         return row["n"], row["age"]
@@ -217,7 +218,7 @@ class OpsRepository:
     async def stored(self) -> tuple[int, int]:
         """Objects in the store and their bytes."""
         row = await self.pool.fetchrow(
-            f"SELECT count(*) AS n, coalesce(sum(u.size_bytes), 0)::bigint AS bytes FROM upload.activities u "
+            f"SELECT count(*) AS n, coalesce(sum(u.size_bytes), 0)::bigint AS bytes FROM upload.activities_v1 u "
             f"WHERE {_STORED}"
         )
         assert row is not None
@@ -230,7 +231,7 @@ class OpsRepository:
         rows = await self.pool.fetch(
             """
             SELECT operation, sum(count)::bigint AS n FROM (
-                SELECT operation, count FROM upload.storage_operations WHERE month = $1
+                SELECT operation, count FROM upload.storage_operations_v1 WHERE month = $1
                 UNION ALL
                 SELECT operation, count FROM analyzer.storage_operations WHERE month = $1
             ) o GROUP BY 1
@@ -245,7 +246,7 @@ class OpsRepository:
             f"""
             SELECT coalesce(sum(u.size_bytes::float8 * greatest(0, extract(epoch FROM
                        least($2, now()) - greatest($1, coalesce(u.uploaded_at, u.created_at))))), 0)
-            FROM upload.activities u WHERE {_STORED}
+            FROM upload.activities_v1 u WHERE {_STORED}
             """,
             start,
             end,
@@ -258,9 +259,9 @@ class OpsRepository:
             f"""
             SELECT
                 (SELECT coalesce(sum(size_bytes)::float8 / nullif(count(DISTINCT user_id), 0), 0)
-                 FROM upload.activities u WHERE {_STORED}) AS bytes_per_user,
+                 FROM upload.activities_v1 u WHERE {_STORED}) AS bytes_per_user,
                 (SELECT coalesce(count(*)::float8 / nullif(count(DISTINCT user_id), 0), 0)
-                 FROM upload.activities u WHERE {_STORED} AND u.uploaded_at >= $1 AND u.uploaded_at < $2)
+                 FROM upload.activities_v1 u WHERE {_STORED} AND u.uploaded_at >= $1 AND u.uploaded_at < $2)
                     AS uploads_per_user
             """,
             start,

@@ -67,7 +67,7 @@ _ACTIVITY_COLUMNS = """
     coalesce(u.id, a.activity_id)::text AS activity_id,
     coalesce(u.user_id, a.user_id)::text AS user_id,
     u.file_name, u.size_bytes, u.sha256, u.status AS upload_status, u.duplicate_of::text AS duplicate_of,
-    u.created_at, u.uploaded_at,
+    u.created_at, u.uploaded_at, u.legacy_id,
     a.status AS analysis_status, a.failure_reason, a.advice_status, a.advice_error,
     a.analysis_started_at, a.analyzed_at, a.advised_at, a.failed_at, a.updated_at,
     r.analyzer_version, r.sport, r.start_time, r.local_offset_s, r.record_count, r.device, r.summary
@@ -103,6 +103,7 @@ def _record(
         summary=row["summary"] or {},
         sessions=sessions or [],
         advice=advice,
+        legacy_id=row["legacy_id"] or "",
     )
 
 
@@ -399,7 +400,7 @@ class Repository:
         sessions_col = "r.sessions" if full else "NULL::jsonb AS sessions"
         row = await self.pool.fetchrow(
             f"""
-            WITH u AS (SELECT * FROM upload.activities WHERE id = $1 AND user_id = $2),
+            WITH u AS (SELECT * FROM upload.activities_v1 WHERE id = $1 AND user_id = $2),
                  a AS (SELECT * FROM analyzer.activities WHERE activity_id = $1 AND user_id = $2)
             SELECT {_ACTIVITY_COLUMNS}, {sessions_col}
             FROM u FULL JOIN a ON a.activity_id = u.id
@@ -433,7 +434,7 @@ class Repository:
         rows = await self.pool.fetch(
             f"""
             SELECT {_ACTIVITY_COLUMNS}
-            FROM upload.activities u
+            FROM upload.activities_v1 u
             LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
             WHERE u.user_id = $1 {keyset}

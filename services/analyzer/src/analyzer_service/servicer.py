@@ -97,6 +97,7 @@ def activity_message(record: ActivityRecord, *, full: bool) -> pb.Activity:
         record_count=record.record_count,
         device=record.device,
         local_offset_s=record.local_offset_s,
+        legacy_id=record.legacy_id,
     )
     times = {
         "created_at": record.created_at,

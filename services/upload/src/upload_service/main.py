@@ -101,7 +101,9 @@ async def build(resources: ServiceResources, settings: UploadSettings) -> Runnin
     resources.run_in_background(parts.sweeper.run(), "pending-sweeper")
     resources.run_every(STORAGE_COUNTS_FLUSH_S, parts.operations.flush, "storage-operation-counts")
     if settings.server.metrics_listen:
-        resources.run_every(settings.server.metrics_refresh_s, lambda: refresh_gauges(parts.pool), "prometheus-gauges")
+        resources.run_every(
+            settings.server.metrics_refresh_s, lambda: refresh_gauges(parts.pool), "prometheus-gauges"
+        )
     return await resources.serve(
         settings.server.grpc_listen,
         [

@@ -42,3 +42,17 @@ CREATE TABLE upload.storage_operations (
     count     bigint NOT NULL,
     PRIMARY KEY (month, operation)
 );
+
+-- The read contract with the analyzer grows (compatible: columns added at the end, new views beside).
+-- The analyzer shows an activity's legacy id, and the operators' figures it serves include the outbox backlog
+-- and the storage requests this service counted. tests/test_upload_read_contract.py holds these views.
+CREATE OR REPLACE VIEW upload.activities_v1 AS
+SELECT id, user_id, file_name, size_bytes, sha256, status, duplicate_of, created_at, uploaded_at, legacy_id
+FROM upload.activities;
+
+CREATE VIEW upload.outbox_backlog_v1 AS
+SELECT count(*) AS events, min(created_at) AS oldest_created_at
+FROM upload.outbox WHERE published_at IS NULL;
+
+CREATE VIEW upload.storage_operations_v1 AS
+SELECT month, operation, count FROM upload.storage_operations;
