@@ -308,3 +308,28 @@ def test_compression_is_detected_by_magic_bytes_and_bounded() -> None:
     with pytest.raises(ItemFailed, match="corrupt zlib data"):
         decompress(zlib.compress(fit)[:100], 10**7)
     assert UserMap({"7": str(uuid.UUID(int=7))}).resolve("7") == str(uuid.UUID(int=7))
+
+
+async def test_migration_runs_are_listed_with_their_state(
+    parts: Components, small_legacy: LegacyDataset
+) -> None:
+    from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
+    from upload_service.ops_servicer import UploadOpsServicer
+    from upload_service.repository import MigrationRepository
+
+    report = await migrate(parts, small_legacy, dry_run=True)
+    repository = MigrationRepository(parts.pool)
+    # A run whose process died long ago: started, never finished, no heartbeat for a minute.
+    await repository.start_run(str(uuid.uuid4()), "op-2", "legacy db", False)
+    await parts.pool.execute(
+        "UPDATE upload.migration_runs SET started_at = now() - interval '2 minutes', "
+        "heartbeat_at = now() - interval '1 minute' WHERE operator_id = 'op-2'"
+    )
+    servicer = UploadOpsServicer(parts.migration, repository)
+    listed = await servicer.ListMigrationRuns(ops_pb.ListMigrationRunsRequest(), None)  # type: ignore[arg-type]
+    finished, interrupted = listed.runs
+    assert (finished.run_id, finished.state, finished.operator_id) == (report.run_id, "finished", "op")
+    assert (
+        finished.report.dry_run and finished.report.total == report.total and finished.HasField("finished_at")
+    )
+    assert interrupted.state == "interrupted" and not interrupted.HasField("finished_at")
