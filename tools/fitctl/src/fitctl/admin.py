@@ -142,7 +142,9 @@ def _seconds(value: float) -> str:
         return f"{value * 1000:.0f} ms"
     if value < 120:
         return f"{value:.1f} s"
-    return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.1f} h"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    return f"{value / 3600:.1f} h" if value < 2 * 86400 else f"{value / 86400:.1f} days"
 
 
 def _bytes(value: float) -> str:
