@@ -32,6 +32,8 @@ Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 def redact_dsn(dsn: str) -> str:
     """The DSN without its password (for logs and reports): postgresql://user:***@host/db."""
+    if len(dsn) > 300:
+        return "<a 300+ character dsn>"
     try:
         parts = urlsplit(dsn)
         if parts.password is None:
