@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 
 from fitcoach.ops.v1 import ops_service_pb2 as pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as pb_grpc
@@ -79,9 +80,7 @@ def replay_request(message: pb.ReplayRequest) -> ReplayRequest:
 
 
 def delay_message(delays: Delays) -> pb.DelayStats:
-    return pb.DelayStats(
-        count=delays.count, avg_s=delays.avg_s, p50_s=delays.p50_s, p95_s=delays.p95_s, max_s=delays.max_s
-    )
+    return pb.DelayStats(**asdict(delays))
 
 
 def _set_time(stamp: Timestamp, value: dt.datetime | None) -> None:
@@ -164,14 +163,7 @@ class AnalyzerOpsServicer(pb_grpc.OpsServiceServicer):
             queue_delay=delay_message(stats.delays["queue_delay"]),
             analysis_time=delay_message(stats.delays["analysis_time"]),
             advice_time=delay_message(stats.delays["advice_time"]),
-            queue=pb.QueueDepth(
-                consumer=stats.queue.consumer,
-                pending=stats.queue.pending,
-                ack_pending=stats.queue.ack_pending,
-                redelivered=stats.queue.redelivered,
-                stream_messages=stats.queue.stream_messages,
-                stream_last_sequence=stats.queue.stream_last_sequence,
-            ),
+            queue=pb.QueueDepth(**asdict(stats.queue)),
             outbox_backlog=stats.outbox_backlog,
             outbox_oldest_age_s=stats.outbox_oldest_age_s,
             dead_letters=stats.dead_letters,

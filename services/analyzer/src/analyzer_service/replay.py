@@ -18,13 +18,13 @@ import contextlib
 import datetime as dt
 import logging
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.logging import log_context
+from fitcoach_runtime.progress import Progress, progress_while
 from prometheus_client import Counter
 
 from .consumer import MalformedEvent, parse_event
@@ -87,7 +87,7 @@ class Failure:
 
 
 @dataclass
-class ReplayProgress:
+class ReplayProgress(Progress):
     """Counts of one replay or re-drive (field names are fitcoach.ops.v1.ReplayProgress's)."""
 
     replay_id: str
@@ -101,27 +101,15 @@ class ReplayProgress:
     advice_requested: int = 0
     first_sequence: int = 0
     last_sequence: int = 0
-    final: bool = False
     failures: list[Failure] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic, repr=False)
-
-    @property
-    def elapsed_s(self) -> float:
-        return time.monotonic() - self.started
 
     @property
     def handled(self) -> int:
         return self.done + self.skipped + self.failed
 
     @property
-    def rate_per_s(self) -> float:
-        return self.handled / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float:
-        if self.final or self.phase != "running" or not self.rate_per_s:
-            return 0.0
-        return (self.matched - self.handled) / self.rate_per_s
+    def planned(self) -> int:
+        return self.matched
 
     def saw(self, sequence: int) -> None:
         self.scanned += 1
@@ -133,11 +121,6 @@ class ReplayProgress:
         REPLAYED.labels("failed").inc()
         if len(self.failures) < MAX_REPORTED_FAILURES:
             self.failures.append(Failure(activity_id, sequence, reason))
-
-    def snapshot(self) -> ReplayProgress:
-        copy = ReplayProgress(**{k: v for k, v in vars(self).items() if k != "failures"})
-        copy.failures = list(self.failures)
-        return copy
 
 
 @dataclass(frozen=True)
@@ -310,19 +293,12 @@ class Reprocessing:
         return items
 
     async def _follow(self, work: Awaitable[None], progress: ReplayProgress) -> AsyncIterator[ReplayProgress]:
-        task = asyncio.ensure_future(work)
-        try:
-            while not task.done():
-                await asyncio.wait([task], timeout=self.progress_every_s)
-                if not task.done():
-                    yield progress.snapshot()
-            await task
-            progress.phase, progress.final = "done", True
-            yield progress.snapshot()
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        async def then_done() -> None:
+            await work
+            progress.phase = "done"
+
+        async for report in progress_while(then_done(), progress, self.progress_every_s):
+            yield report
 
     async def _run(self, items: list[_Work], progress: ReplayProgress) -> None:
         progress.phase = "running"

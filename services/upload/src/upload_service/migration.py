@@ -23,13 +23,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from fitcoach_runtime.errors import DomainError, Unavailable
+from fitcoach_runtime.progress import Progress, progress_while
 from fitcoach_runtime.storage import object_key
 
 from upload_service.legacy import (
@@ -96,7 +96,7 @@ class Failure:
 
 
 @dataclass
-class MigrationReport:
+class MigrationReport(Progress):
     """Counts of one run so far (field names are MigrationProgress's)."""
 
     run_id: str
@@ -109,22 +109,15 @@ class MigrationReport:
     failed: int = 0
     bytes: int = 0
     queued: int = 0
-    final: bool = False
     failures: list[Failure] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
-    def elapsed_s(self) -> float:
-        return time.monotonic() - self.started
+    def handled(self) -> int:
+        return self.done
 
     @property
-    def rate_per_s(self) -> float:
-        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float:
-        rate = self.rate_per_s
-        return (self.total - self.done) / rate if rate > 0 and not self.final else 0.0
+    def planned(self) -> int:
+        return self.total
 
     def fail(self, item: LegacyItem, reason: str) -> None:
         self.failed += 1
@@ -142,11 +135,6 @@ class MigrationReport:
             "elapsed_s": round(self.elapsed_s, 3),
             "failures": [asdict(f) for f in self.failures],
         }
-
-    def snapshot(self) -> MigrationReport:
-        copy = MigrationReport(**{k: v for k, v in vars(self).items() if k != "failures"})
-        copy.failures = list(self.failures)
-        return copy
 
 
 def derived_activity_id(source: str, legacy_id: str) -> str:
@@ -203,21 +191,14 @@ class LegacyMigration:
             "legacy migration started",
             extra={"fields": {"run_id": run.report.run_id, "source": description, **asdict(options)}},
         )
-        work = asyncio.create_task(run.execute(), name=f"migration-{run.report.run_id}")
         saver = asyncio.create_task(self._save_while_running(run.report), name="migration-report")
         try:
-            while not work.done():
-                await asyncio.wait([work], timeout=progress_every_s)
-                if not work.done():
-                    yield run.report.snapshot()
-            await work  # raises what the work raised
-            run.report.final = True
-            yield run.report.snapshot()
+            async for report in progress_while(run.execute(), run.report, progress_every_s):
+                yield report
         finally:
-            for task in (work, saver):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saver
             with contextlib.suppress(Exception):
                 await self.store.save_run(run.report.run_id, run.report.as_dict(), finished=run.report.final)
             log.info("legacy migration ended", extra={"fields": run.report.as_dict() | {"failures": None}})

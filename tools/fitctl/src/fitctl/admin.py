@@ -318,8 +318,13 @@ async def _replay(ctx: Context, args: argparse.Namespace) -> int:
     )
     _timestamp(args.from_time, request, "start_time")
     _timestamp(args.to_time, request, "end_time")
+    return await _reprocess(ctx, "Replay", request, args.json)
+
+
+async def _reprocess(ctx: Context, rpc: str, request: Any, as_json: bool) -> int:
+    """Replay or RedriveDeadLetters: follow the progress, print the summary; 1 when some failed."""
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = gateway.ops.Replay(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
+        stream = getattr(gateway.ops, rpc)(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
         final = await _follow(
             stream,
             unit="act",
@@ -327,7 +332,11 @@ async def _replay(ctx: Context, args: argparse.Namespace) -> int:
             position=replay_position,
             describe=replay_postfix,
         )
-    print(json_line(to_plain(final)) if args.json else replay_text(final, "replay"))
+    print(
+        json_line(to_plain(final))
+        if as_json
+        else replay_text(final, "replay" if rpc == "Replay" else "re-drive")
+    )
     return 1 if final.failed else 0
 
 
@@ -371,17 +380,7 @@ async def _redrive(ctx: Context, args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise ConfigError("name dead letter ids, or --all")
     request = ops_pb.RedriveDeadLettersRequest(ids=args.ids, all=args.all)
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = gateway.ops.RedriveDeadLetters(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
-        final = await _follow(
-            stream,
-            unit="act",
-            show_bar=sys.stderr.isatty(),
-            position=replay_position,
-            describe=replay_postfix,
-        )
-    print(json_line(to_plain(final)) if args.json else replay_text(final, "re-drive"))
-    return 1 if final.failed else 0
+    return await _reprocess(ctx, "RedriveDeadLetters", request, args.json)
 
 
 def run_redrive(ctx: Context, args: argparse.Namespace) -> int:
