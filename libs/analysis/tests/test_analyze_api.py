@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +11,10 @@ from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach_analysis import ANALYZER_VERSION, AthleteProfile, analyze, analyze_decoded, drop_none, summarize
 from fitcoach_analysis.fit import DecodedActivity, Samples, SessionData
 from fitcoach_analysis.fit.model import SAMPLE_FIELDS
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-FIXTURES = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit").resolve()
 
 
 def _read(name: str) -> bytes:

@@ -6,15 +6,14 @@ import datetime as dt
 import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from fitcoach_analysis.fit import DecodedActivity, InvalidFitFile, decode, decode_reference
 from fitcoach_analysis.fit.model import SAMPLE_FIELDS
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures/fit")
 SUMMARY: dict[str, Any] = json.loads((FIXTURES / "SUMMARY.json").read_text())
 # Files the default fitdecode reader accepts (broken-bad-crc.fit only warns) vs. those it rejects; the
 # empty file raises nothing in fitdecode but is no activity either.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,10 +18,10 @@ from fitcoach_analysis.fit.assemble import RECORD_COLUMNS, RawActivity, assemble
 from fitcoach_analysis.fit.crc import crc16
 from fitcoach_analysis.fit.fast import decode_fast_raw, iter_messages
 from fitcoach_analysis.fit.reference import decode_reference_raw
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FIXTURES = Path("/work/shared/fixtures/fit")
 SUMMARY: dict[str, Any] = json.loads((FIXTURES / "SUMMARY.json").read_text())
 VALID = sorted(n for n, s in SUMMARY.items() if s["exception_default"] is None and s["num_fit_headers"] > 0)
 
