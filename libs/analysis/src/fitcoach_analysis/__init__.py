@@ -5,7 +5,7 @@ elevation, heart_rate, power, efficiency, splits, efforts, swim, load, streams) 
 """
 
 from .activity import ANALYZER_VERSION, analyze, analyze_decoded, drop_none, merged_metrics, summarize
-from .fit import InvalidFitFile
+from .fit import InvalidFitFile, NoActivityData
 from .load import fitness_trend, training_load
 from .profile import AthleteProfile, ResolvedProfile, resolve_profile
 
@@ -13,6 +13,7 @@ __all__ = [
     "ANALYZER_VERSION",
     "AthleteProfile",
     "InvalidFitFile",
+    "NoActivityData",
     "ResolvedProfile",
     "analyze",
     "analyze_decoded",

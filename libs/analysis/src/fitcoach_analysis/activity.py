@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .distance import leg_odometers
-from .fit import DecodedActivity, SessionData, decode
+from .fit import DecodedActivity, NoActivityData, SessionData, decode
 from .profile import AthleteProfile
 from .session import analyze_session
 
@@ -115,7 +115,11 @@ def _start_s(session: SessionData) -> float | None:
 def analyze_decoded(
     decoded: DecodedActivity, profile: AthleteProfile | None = None, *, stream_points: int = 500
 ) -> dict[str, Any]:
-    """The analysis of an already decoded file (see `analyze`)."""
+    """The analysis of an already decoded file (see `analyze`); NoActivityData when it holds no session."""
+    if not decoded.sessions:
+        # A readable file without an activity (a header only, definitions only): nothing to store or advise.
+        what = "no record or session message" if decoded.record_count == 0 else "no timestamped record"
+        raise NoActivityData(f"{what} in {len(decoded.headers)} FIT file(s)")
     all_events = [e for s in decoded.sessions for e in s.events]
     starts = [_start_s(s) for s in decoded.sessions]
     odometers = leg_odometers(
@@ -157,7 +161,8 @@ def analyze(
 
     Returns a JSON-able dict: {analyzer_version, record_count, device, local_offset_s, sport, start_time,
     summary (MetricSet), sessions (Session dicts), warnings}. Absent values are None; pass a part through
-    `drop_none` before `google.protobuf.json_format.ParseDict`. Raises `InvalidFitFile` for bad input.
+    `drop_none` before `google.protobuf.json_format.ParseDict`. Raises `InvalidFitFile` for bad input,
+    and its subclass `NoActivityData` for a readable file without an activity.
     """
     return analyze_decoded(decode(data), profile, stream_points=stream_points)
 

@@ -6,6 +6,7 @@ path (each worktree or clone reaches its own `../shared`). Importing it is free:
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 #: The repository root (this file is tools/stack/src/fitcoach_stack/fixtures.py in it).
@@ -24,3 +25,23 @@ def fixture_path(name: str, folder: Path = FIT) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"missing fixture {path} (the fixtures live in ../shared/fixtures)")
     return path
+
+
+#: A definition message for file_id (local 0, global 0) with its `type` field only: a message layout
+#: without data, the body of a "definitions only" file.
+FILE_ID_DEFINITION = bytes([0x40, 0, 0, 0, 0, 1, 0, 1, 0x00])
+
+
+def make_fit_file(body: bytes = b"") -> bytes:
+    """A FIT file around `body` (raw message bytes): 14-byte header with both CRCs right, then the file CRC.
+
+    For tests that need a file no device writes (a header only, definitions only); real files come from
+    the fixture folders.
+    """
+    # Imported here, not at the top: the analysis library loads numpy and fitdecode, which the other users
+    # of this module (conftests, make run) do not need. Its CRC is the decoder's own, so both agree.
+    from fitcoach_analysis.fit.crc import crc16
+
+    header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
+    header += struct.pack("<H", crc16(header))
+    return header + body + struct.pack("<H", crc16(header + body))
