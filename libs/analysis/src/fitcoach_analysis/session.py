@@ -29,7 +29,7 @@ from .series import Array, Intervals, active_clock, finite_max, has_values, inte
 from .splits import KM_M, MILE_M, splits
 from .streams import downsample_streams
 from .swim import PoolSwim, pool_swim, swim_summary
-from .times import Clock, session_clock
+from .times import Clock, last_event_s, session_clock
 
 # The channel whose shape picks the chart points (the first one the session has).
 STREAM_PRIMARY = ("heart_rate_bpm", "speed_mps", "power_w", "altitude_m")
@@ -162,11 +162,18 @@ def compute_metrics(
         motion.metrics["moving_speed_mps"],
         sport,
     )
-    timer_s = pool.timer_s if pool is not None else clock.timer_s
+    timer_s, elapsed_s = clock.timer_s, clock.elapsed_s
+    if pool is not None:
+        # A pool swim ends when the swimmer saves it: the watch counts the final rest at the wall, after
+        # the last length and record, up to its last event (so do all five pool swims of the fixtures and
+        # the corpus); its timer is its lengths'.
+        timer_s = pool.timer_s
+        saved = last_event_s(events, start, next_start_s)
+        elapsed_s = max(elapsed_s, saved - start) if saved is not None else elapsed_s
     load, method = training_load(power["tss"], heart["hr_tss"], timer_s)
     computed: dict[str, Any] = {
         "timer_time_s": timer_s,
-        "elapsed_time_s": clock.elapsed_s,
+        "elapsed_time_s": elapsed_s,
         **motion.metrics,
         **heart,
         **elevation.metrics,

@@ -36,6 +36,15 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
+def last_event_s(
+    events: Iterable[Mapping[str, Any]], start_s: float, window_end_s: float | None = None
+) -> float | None:
+    """The instant of the last event of any kind stamped in [start_s, window_end_s), None without one."""
+    end = np.inf if window_end_s is None else window_end_s
+    stamps = [t for ev in events if (t := _epoch(ev.get("timestamp"))) is not None and start_s <= t < end]
+    return max(stamps) if stamps else None
+
+
 def timer_marks(events: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
     """(instant, True for a start / False for a stop) of every `timer` event, in time order."""
     marks: list[tuple[float, bool]] = []
