@@ -162,14 +162,7 @@ def compute_metrics(
         motion.metrics["moving_speed_mps"],
         sport,
     )
-    timer_s, elapsed_s = clock.timer_s, clock.elapsed_s
-    if pool is not None:
-        # A pool swim ends when the swimmer saves it: the watch counts the final rest at the wall, after
-        # the last length and record, up to its last event (so do all five pool swims of the fixtures and
-        # the corpus); its timer is its lengths'.
-        timer_s = pool.timer_s
-        saved = last_event_s(events, start, next_start_s)
-        elapsed_s = max(elapsed_s, saved - start) if saved is not None else elapsed_s
+    timer_s, elapsed_s = _timer_and_elapsed(clock, pool, events, next_start_s)
     load, method = training_load(power["tss"], heart["hr_tss"], timer_s)
     computed: dict[str, Any] = {
         "timer_time_s": timer_s,
@@ -189,19 +182,41 @@ def compute_metrics(
     extras.update(_along_the_track(motion, clock, hr, elevation, power_1hz, sport))
     if power_1hz.size:
         extras["power_curve"] = mean_max_curve(power_1hz)
+    extras["streams"] = _chart_streams(samples, clock, motion, hr, cadence, stream_points)
+    return computed, extras
+
+
+def _timer_and_elapsed(
+    clock: Clock, pool: PoolSwim | None, events: Sequence[Mapping[str, Any]], next_start_s: float | None
+) -> tuple[float, float]:
+    """The session's timer and elapsed time; a pool swim's as the watch counts them.
+
+    A pool swim's timer is its lengths' (swims and rests), and it ends when the swimmer saves it: the
+    watch counts the final rest at the wall, after the last length and record, up to its last event (so
+    do all five pool swims of the fixtures and the corpus).
+    """
+    if pool is None:
+        return clock.timer_s, clock.elapsed_s
+    saved = last_event_s(events, clock.start_s, next_start_s)
+    return pool.timer_s, max(clock.elapsed_s, saved - clock.start_s) if saved is not None else clock.elapsed_s
+
+
+def _chart_streams(
+    samples: Samples, clock: Clock, motion: Motion, hr: Array, cadence: Array, stream_points: int
+) -> dict[str, list[float | str]]:
+    """The session's time series for charts, downsampled along the first channel it has."""
     channels = {
         "distance_m": motion.cumulative_m,
         "heart_rate_bpm": hr,
         "speed_mps": motion.speed_mps,
         "altitude_m": samples.altitude_m,
-        "power_w": power_w,
+        "power_w": samples.power_w,
         "cadence": cadence,
         "lat_deg": samples.lat_deg,
         "lon_deg": samples.lon_deg,
     }
     primary = next((c for c in STREAM_PRIMARY if has_values(channels[c])), None)
-    extras["streams"] = downsample_streams(t - start, channels, primary, stream_points)
-    return computed, extras
+    return downsample_streams(clock.time_s - clock.start_s, channels, primary, stream_points)
 
 
 def _gap_speed(motion: Motion, elevation: Elevation, sport: str | None) -> float | None:
