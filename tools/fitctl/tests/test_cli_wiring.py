@@ -1,9 +1,12 @@
-"""Every command is registered by its module, and a local command loads no network code."""
+"""Every command is registered by its module, its handler runs with the connection options accepted
+after the command too, and a local command loads no network code."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from fitctl.cli import COMMANDS, build_parser, command_of, main
@@ -61,3 +64,14 @@ def test_local_commands_load_no_grpc_http_or_auth_code(command: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_analyze_runs_through_the_cli_with_options_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_fit = tmp_path / "notes.fit"
+    not_fit.write_bytes(b"not a FIT file at all")
+    # --gateway after the command is accepted (and unused: analyze runs locally); a failed file → exit 1.
+    assert main(["analyze", "--json", str(not_fit), "--gateway", "http://h:1"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["file"] == str(not_fit) and result["error"]

@@ -1,7 +1,7 @@
 """fitctl entry point: builds the argparse tree from one module per command group and runs the handler.
 
-Handlers are `handler(ctx: Context, args: argparse.Namespace) -> int` (a one-argument `handler(args)` is
-accepted too), set with `parser.set_defaults(handler=...)`. Errors end as `fitctl: <what>` on stderr, exit 1.
+Each module's `register(subparsers)` adds its commands with `parser.set_defaults(handler=...)`; a handler is
+`handler(ctx: Context, args: argparse.Namespace) -> int`. Errors end as `fitctl: <what>` on stderr, exit 1.
 
 A command group's module is imported only when one of its commands runs (all of them for `fitctl --help`):
 the local commands (`analyze`, `truth`) start without loading gRPC, HTTP clients or auth code, which take
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .config import ConfigError, Context
@@ -111,12 +110,6 @@ def _rpc_error_text(exc: Exception) -> str | None:
     return describe_rpc_error(exc)
 
 
-def _call(handler: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> int:
-    takes_ctx = len(inspect.signature(handler).parameters) >= 2
-    outcome = handler(ctx, args) if takes_ctx else handler(args)
-    return int(outcome or 0)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run fitctl with `argv` (default: sys.argv[1:]) and return the exit code; never calls sys.exit."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -126,12 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0
     ctx = Context(gateway_flag=args.gateway, token_flag=args.token)
-    handler = getattr(args, "handler", None) or getattr(args, "func", None)
-    if handler is None:
-        parser.print_usage(sys.stderr)
-        return 2
     try:
-        return _call(handler, ctx, args)
+        return int(args.handler(ctx, args))
     except ConfigError as exc:
         print(f"fitctl: {exc}", file=sys.stderr)
     except KeyboardInterrupt:

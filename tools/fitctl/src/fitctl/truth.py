@@ -31,6 +31,7 @@ from fitcoach_analysis.truth import (
     session_pairs,
 )
 
+from .config import Context
 from .files import find_fit_files
 
 
@@ -158,4 +159,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per file per line, then the total"
     )
-    parser.set_defaults(handler=lambda args: run(args.paths, as_json=args.json))
+    parser.set_defaults(handler=run_command)
+
+
+def run_command(ctx: Context, args: argparse.Namespace) -> int:
+    """The `truth` handler: local work only, so the connection settings in `ctx` go unused."""
+    return run(args.paths, as_json=args.json)
