@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 from fitcoach_analysis import AthleteProfile, fitness_trend, resolve_profile, training_load
-from fitcoach_analysis.load import FitnessDay, TrainingHistory, training_history
 from fitcoach_analysis.device import device_metrics
 from fitcoach_analysis.distance import gps_cumulative_m, haversine_m, record_cumulative_m
 from fitcoach_analysis.efficiency import power_decoupling_pct
 from fitcoach_analysis.efforts import best_distance_efforts, fastest_segment
 from fitcoach_analysis.elevation import cumulative_gain_loss, gain_loss, smooth_altitude
 from fitcoach_analysis.heart_rate import hr_tss, hr_zone_bounds, time_in_zones, trimp
+from fitcoach_analysis.load import FitnessDay, TrainingHistory, training_history
 from fitcoach_analysis.pace import grade_adjusted_distance_m, minetti_cost, robust_max
 from fitcoach_analysis.power import (
     best_power_efforts,

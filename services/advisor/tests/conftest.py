@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 from advisor_service.domain import AdviceRequest, Athlete, Workout
-from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from advisor_service.gemini import GeminiCoach, GeminiConfig
 from aiohttp import web
+from fitcoach_analysis.load import FitnessDay, TrainingHistory
 
 API_KEY = "fake-gemini-key-for-tests"
 ADVICE_FIELDS = {"summary", "went_well", "to_improve", "next_session"}

@@ -210,6 +210,7 @@ def test_a_return_after_weeks_off_is_welcomed_back_gradually(make_history) -> No
     assert any("42 days off" in item for item in advice.went_well)
     assert any("10%" in item for item in advice.to_improve)
     assert "rest day" not in _text(advice) and "×" not in _text(advice)
+    assert advice.next_session.startswith("An easy 30–45 min spin in zone 1 in a day or two")
     assert "2–3 weeks back mostly easy" in advice.next_session
 
 

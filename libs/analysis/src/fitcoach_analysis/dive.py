@@ -79,7 +79,9 @@ def _summaries(messages: Sequence[Mapping[str, Any]], reference: str) -> list[Ma
     return [m for m in messages if m.get("reference_mesg") == reference]
 
 
-def _device(session_summary: Mapping[str, Any] | None, lap_summaries: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _device(
+    session_summary: Mapping[str, Any] | None, lap_summaries: list[Mapping[str, Any]]
+) -> dict[str, Any]:
     """The device's MetricSet numbers: the session's dive_summary, dives counted from the per-lap ones."""
     out: dict[str, Any] = {}
     if session_summary is not None:

@@ -186,6 +186,8 @@ class Workout:
 
     @property
     def duration_s(self) -> float | None:
+        if not self.family.has_distance:  # "moving" means nothing on a mat or under water
+            return self.timer_time_s or self.moving_time_s
         return self.moving_time_s or self.timer_time_s
 
 

@@ -89,7 +89,9 @@ class Facts:
     family: SportFamily
     duration_s: float | None
     intensity: Intensity
-    intensity_basis: str  # which number decided the intensity: "IF", "HR zones", "threshold HR", "max HR"
+    intensity_basis: (
+        str  # what decided the intensity: "IF", "HR zones", "default HR zones", "threshold HR", "max HR"
+    )
     length: Length
     session_load: SessionLoad
     pace_s_per_km: float | None  # runs, walks and hikes
@@ -158,12 +160,14 @@ def _intensity(request: AdviceRequest, zone_shares: tuple[float, ...]) -> tuple[
     if workout.intensity_factor:
         return _by_if(workout.intensity_factor), "IF"
     if len(zone_shares) >= 4:
+        # Zones from an empty profile come from population defaults: said so, so the athlete can fix them.
+        basis = "HR zones" if athlete.max_hr_bpm or athlete.threshold_hr_bpm else "default HR zones"
         easy, hard = sum(zone_shares[:2]), sum(zone_shares[3:])
         if hard >= 0.5:
-            return Intensity.VERY_HARD, "HR zones"
+            return Intensity.VERY_HARD, basis
         if hard >= 0.25:
-            return Intensity.HARD, "HR zones"
-        return (Intensity.EASY if easy >= 0.75 else Intensity.MODERATE), "HR zones"
+            return Intensity.HARD, basis
+        return (Intensity.EASY if easy >= 0.75 else Intensity.MODERATE), basis
     if workout.avg_hr_bpm and athlete.threshold_hr_bpm:
         return _by_fraction(workout.avg_hr_bpm / athlete.threshold_hr_bpm, (0.85, 0.95, 1.02)), "threshold HR"
     if workout.avg_hr_bpm and athlete.max_hr_bpm:

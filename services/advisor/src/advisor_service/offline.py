@@ -320,7 +320,7 @@ def _rate(request: AdviceRequest, facts: Facts, w: _Writer) -> None:
 
     days = facts.training_days_14d
     if days is not None and not facts.returning:
-        if days >= 8:
+        if days >= 8 and not (facts.tsb is not None and facts.tsb < -30):  # no praise for digging a hole
             w.good("consistent", days=days)
         elif days <= 3:
             w.improve("inconsistent", days=w.count(days, "training_day"))
@@ -382,8 +382,8 @@ def _next_session(request: AdviceRequest, facts: Facts, w: _Writer) -> str:
         return w.text("next_rest", recovery=w.pick(RECOVERY[family]))
     cap = _zone2_cap(request, w)
     easy = w.pick(EASY[family])
-    if facts.returning:
-        return w.text("next_return", session=easy, cap=cap)
+    if facts.returning:  # the gentlest session of the sport: the body has to get used to training again
+        return w.text("next_return", recovery=w.pick(RECOVERY[family]))
     hard_or_long = facts.intensity in _HARD or facts.length is Length.LONG or facts.session_load in _HEAVY
     if not facts.baseline_ready:
         return w.text("next_easy" if hard_or_long else "next_build", session=easy, cap=cap)

@@ -126,7 +126,7 @@ def _dive_lines(request: AdviceRequest, facts: Facts) -> list[str]:
         lines.append(f"- average depth under water: {w.avg_depth_m:.1f} m")
     if w.bottom_time_s is not None:
         lines.append(f"- time under water, all dives: {clock(w.bottom_time_s)}")
-    if facts.avg_dive_s is not None:
+    if facts.avg_dive_s is not None and (w.dive_count or 0) > 1:
         lines.append(f"- average dive: {clock(facts.avg_dive_s)}")
     if w.surface_interval_s is not None:
         lines.append(f"- shortest surface interval between dives: {clock(w.surface_interval_s)}")

@@ -49,7 +49,7 @@ PHRASES: dict[str, Phrase] = {
     },
     "form": {
         "en": "After it: CTL {ctl}, TSB {tsb} ({form}).",
-        "ko": "운동 후 CTL {ctl}, TSB {tsb}[으로/로] {form}예요.",
+        "ko": "운동 후 CTL {ctl}, TSB {tsb}[으로/로] {form}[이에요/예요].",
     },
     "returning": {
         "en": "Your first session in {gap} days: welcome back. Your fitness (CTL) is {ctl} now{drop}.",
@@ -261,8 +261,7 @@ PHRASES: dict[str, Phrase] = {
     "next_absorb": {
         "en": "{session}, keeping heart rate in zone 2{cap}, to absorb the recent load before the "
         "next hard day.",
-        "ko": "{session}, 심박은 존 2{cap}[으로/로] 유지하며 다음 강도 훈련 전에 최근 부하를 "
-        "흡수하세요.",
+        "ko": "{session}, 심박은 존 2{cap}[으로/로] 유지하며 다음 강도 훈련 전에 최근 부하를 흡수하세요.",
     },
     "next_build": {
         "en": "{session}, keeping heart rate in zone 2{cap}. While your baseline is being built, mostly "
@@ -271,16 +270,14 @@ PHRASES: dict[str, Phrase] = {
         "위주가 안전하게 체력을 키우는 방법이에요.",
     },
     "next_return": {
-        "en": "{session}, keeping heart rate in zone 2{cap}; keep your first 2–3 weeks back mostly easy.",
-        "ko": "{session}, 심박은 존 2{cap}[으로/로] 유지하세요. 복귀 후 2–3주는 편한 훈련 위주로 "
-        "하세요.",
+        "en": "{recovery} in a day or two; keep your first 2–3 weeks back mostly easy, adding about 10% a week.",
+        "ko": "하루 이틀 뒤 {recovery} 하세요. 복귀 후 2–3주는 편한 훈련 위주로, 매주 10% 정도씩만 늘리세요.",
     },
     "hr_cap": {"en": " (below {bpm} bpm)", "ko": "(심박 {bpm} bpm 이하)"},
     "next_strength": {
         "en": "give the same muscle groups about 48 hours; in between, an easy walk, ride or mobility "
         "session fits well.",
-        "ko": "같은 근육은 48시간 정도 쉬게 하고, 그사이에는 가벼운 걷기, 자전거나 스트레칭이 "
-        "좋아요.",
+        "ko": "같은 근육은 48시간 정도 쉬게 하고, 그사이에는 가벼운 걷기, 자전거나 스트레칭이 좋아요.",
     },
     "next_mobility": {
         "en": "another 20–30 min of {activity} in a day or two; an easy walk fits well in between.",
@@ -299,8 +296,7 @@ PHRASES: dict[str, Phrase] = {
         "그사이 가벼운 수영이나 걷기는 괜찮아요.",
     },
     "next_snorkel": {
-        "en": "an easy 20–30 min swim builds the comfort and breath control that make snorkelling "
-        "easier.",
+        "en": "an easy 20–30 min swim builds the comfort and breath control that make snorkelling easier.",
         "ko": "20–30분 편한 수영으로 물에 대한 편안함과 호흡 조절을 키우세요.",
     },
 }
@@ -354,6 +350,7 @@ LEVELS = {
 BASES = {
     "IF": ("intensity factor", "강도 계수(IF)"),
     "HR zones": ("heart-rate zones", "심박 존"),
+    "default HR zones": ("heart-rate zones from default settings", "기본 설정의 심박 존"),
     "threshold HR": ("threshold heart rate", "역치 심박"),
     "max HR": ("maximum heart rate", "최대 심박"),
 }
