@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .distance import leg_odometers
+from .dive import with_dive
 from .fit import DecodedActivity, NoActivityData, SessionData, decode
 from .profile import AthleteProfile
 from .session import analyze_session
@@ -130,17 +131,16 @@ def analyze_decoded(
     )
     sessions = []
     for k, s in enumerate(decoded.sessions):
-        sessions.append(
-            analyze_session(
-                s,
-                profile,
-                stream_points=stream_points,
-                all_events=all_events,
-                odometer=odometers[k],
-                previous_sport=decoded.sessions[k - 1].sport if k else None,
-                next_start_s=starts[k + 1] if k + 1 < len(starts) else None,
-            )
+        analyzed = analyze_session(
+            s,
+            profile,
+            stream_points=stream_points,
+            all_events=all_events,
+            odometer=odometers[k],
+            previous_sport=decoded.sessions[k - 1].sport if k else None,
+            next_start_s=starts[k + 1] if k + 1 < len(starts) else None,
         )
+        sessions.append(with_dive(analyzed, s))
     return {
         "analyzer_version": ANALYZER_VERSION,
         "record_count": decoded.record_count,
