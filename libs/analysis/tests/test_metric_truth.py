@@ -20,7 +20,7 @@ from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach_analysis import InvalidFitFile, analyze, drop_none
 from fitcoach_analysis.device import cadence_factor
 from fitcoach_analysis.truth import TOLERANCES, Pair, agreement, agreement_table, result_pairs
-from fitcoach_stack.fixtures import FIT, FIT_CORPUS, REPOSITORY
+from fitcoach_stack.fixtures import FIT, FIT_CORPUS, REPOSITORY, fixture_path
 from google.protobuf import json_format
 
 FIXTURE_FILES = sorted(p.name for p in FIT.glob("*.fit"))
@@ -40,13 +40,9 @@ MISSES_FILE = Path(__file__).with_name("metric_truth_misses.toml")
 README = REPOSITORY / "README.md"
 
 
-def path(name: str) -> Path:
-    return FIT / name if (FIT / name).is_file() else FIT_CORPUS / name
-
-
 @cache
 def analyzed(name: str) -> dict[str, Any]:
-    return analyze(path(name).read_bytes())
+    return analyze(fixture_path(name).read_bytes())
 
 
 @cache

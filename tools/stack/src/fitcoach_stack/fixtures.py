@@ -19,12 +19,14 @@ FIT = SHARED_FIXTURES / "fit"
 FIT_CORPUS = SHARED_FIXTURES / "fit-corpus"
 
 
-def fixture_path(name: str, folder: Path = FIT) -> Path:
-    """A file of `folder` (default: the FIT fixtures) by name; fails loudly when it is missing."""
-    path = folder / name
-    if not path.is_file():
-        raise FileNotFoundError(f"missing fixture {path} (the fixtures live in ../shared/fixtures)")
-    return path
+def fixture_path(name: str, folder: Path | None = None) -> Path:
+    """A file by name from `folder`, or from the FIT fixtures or the corpus (their names differ) when no
+    folder is named; fails loudly when it is missing."""
+    for candidate in [folder] if folder is not None else [FIT, FIT_CORPUS]:
+        path = candidate / name
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"missing fixture {name} (the fixtures live in {SHARED_FIXTURES})")
 
 
 #: A definition message for file_id (local 0, global 0) with its `type` field only: a message layout
