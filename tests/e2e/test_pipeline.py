@@ -27,8 +27,9 @@ from fitcoach.advisor.v1 import advisor_service_pb2_grpc as adv_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
-from support import fixture_path, grpc_web
+from support import grpc_web
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
