@@ -64,3 +64,9 @@ class Unavailable(DomainError):
     """A dependency is temporarily unavailable; retry later."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(DomainError):
+    """The call took longer than allowed."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
