@@ -102,7 +102,8 @@ async def test_health_reflection_and_other_paths_need_no_token(edge: EnvoyServer
     assert health.grpc_status == 0, health
     # Anything outside the gRPC service prefixes (the web app's files, /config.json) is not the edge
     # check's business: no 401 here (this gateway has no such route, so Envoy's own 404).
-    response = httpx.get(f"{edge.url}/config.json", timeout=SLACK_S)
+    async with httpx.AsyncClient(timeout=SLACK_S) as http:
+        response = await http.get(f"{edge.url}/config.json")
     assert response.status_code == 404
 
 
