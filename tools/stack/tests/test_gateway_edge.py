@@ -5,14 +5,20 @@ and not the connection. Upstreams are the stand-in backends (tests/conftest.py),
 
 from __future__ import annotations
 
+import asyncio
+import http.server
+import json
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import grpc
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fitcoach.activity.v1 import activity_service_pb2, activity_service_pb2_grpc
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_stack.gateway import EdgeAuth
@@ -220,3 +226,62 @@ async def test_a_body_over_the_limit_is_resource_exhausted(edge: EnvoyServer) ->
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         "the request is larger than the gateway accepts (1 MiB)",
     )
+
+
+class _JwksHandler(http.server.BaseHTTPRequestHandler):
+    document = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(self.document)))
+        self.end_headers()
+        self.wfile.write(self.document)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def jwks_url() -> Iterator[tuple[str, Any]]:
+    """A local JWKS endpoint publishing one ES256 key (Supabase's asymmetric mode); yields (url, private key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    _JwksHandler.document = json.dumps(
+        {"keys": [{**public, "kid": "main", "alg": "ES256", "use": "sig"}]}
+    ).encode()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/auth/v1/.well-known/jwks.json", key
+    server.shutdown()
+    server.server_close()
+
+
+async def test_jwks_mode_accepts_the_projects_keys_only(
+    envoy_factory: Callable[..., EnvoyServer], fake_backends: dict[str, int], jwks_url: tuple[str, Any]
+) -> None:
+    url, key = jwks_url
+    issuer = url.removesuffix("/.well-known/jwks.json")
+    gateway = envoy_factory(**fake_backends, edge_auth=EdgeAuth(issuer=issuer, jwks_url=url))
+    good = jwt.encode(claims(iss=issuer), key, algorithm="ES256", headers={"kid": "main"})
+    stranger = jwt.encode(
+        claims(iss=issuer),
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": "main"},
+    )
+    hs256_with_a_guess = jwt.encode(claims(iss=issuer), "x" * 40, algorithm="HS256")
+    async with H2Client(gateway.address) as client:
+        # The JWKS is fetched in the background at start: the first calls may come before it arrived.
+        for _ in range(50):
+            accepted = await client.call(LIST, body=grpc_frame(b""), token=good, wait=SLACK_S)
+            if accepted.grpc_status != UNAUTHENTICATED:
+                break
+            await asyncio.sleep(0.1)
+        refused = [
+            await client.call(LIST, body=grpc_frame(b""), token=t, wait=SLACK_S)
+            for t in (stranger, hs256_with_a_guess)
+        ]
+    assert accepted.grpc_message == "served by analyzer", accepted
+    assert [r.grpc_status for r in refused] == [UNAUTHENTICATED, UNAUTHENTICATED], refused
