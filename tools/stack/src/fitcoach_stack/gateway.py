@@ -90,6 +90,8 @@ class EdgeAuth:
 # service_role keys) stop here.
 _SUB_PATTERN = r"(?i)(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?"
 JWKS_CLUSTER = "jwks"
+# The operating system's CA bundle (Debian/Ubuntu path; the envoyproxy/envoy image has it too).
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def _jwt_authn_config(auth: EdgeAuth) -> dict[str, Any]:
@@ -148,6 +150,13 @@ def _jwks_cluster(auth: EdgeAuth) -> str:
             "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
                 "sni": host,
+                # The keys decide who may sign in: the server must prove it is the project's host.
+                "common_tls_context": {
+                    "validation_context": {
+                        "trusted_ca": {"filename": SYSTEM_CA_BUNDLE},
+                        "match_typed_subject_alt_names": [{"san_type": "DNS", "matcher": {"exact": host}}],
+                    }
+                },
             },
         }
     return f"    - {json.dumps(cluster)}\n"
