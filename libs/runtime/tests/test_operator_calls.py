@@ -128,3 +128,16 @@ async def test_every_operator_call_is_logged_with_who_made_it_and_no_password(
     assert allowed[0]["request"]["legacy_dsn"] == "postgresql://legacy:***@db.example:5432/app"
     assert [(f["operator"], f["method"]) for f in refused] == [(athlete, f"/{OPS.full_name}/GetStorageCost")]
     assert "hunter2" not in caplog.text
+
+
+async def test_a_request_json_cannot_show_is_still_audited_and_served(
+    channel: grpc.aio.Channel, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the fuzzer: a Duration whose nanos are out of range parses, but MessageToDict refuses it.
+    caplog.set_level(logging.INFO, logger="fitcoach_runtime.grpc_server")
+    request = ops_pb.GetPipelineStatsRequest()
+    request.window.nanos = 2**31 - 1
+    stats = await ops_grpc.OpsServiceStub(channel).GetPipelineStats(request, metadata=token(operator=True))
+    assert stats.analyzer_version  # served (the servicer, not the audit, judges the request)
+    [audited] = [getattr(r, "fields", {}) for r in caplog.records if r.getMessage() == "operator call"]
+    assert "unprintable" in audited["request"]

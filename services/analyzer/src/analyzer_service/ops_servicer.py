@@ -153,7 +153,7 @@ class AnalyzerOpsServicer(pb_grpc.OpsServiceServicer):
         window = None
         if request.HasField("window"):
             seconds = request.window.seconds + request.window.nanos / 1e9
-            if not 0 < seconds <= 366 * 86400:
+            if not 0 < seconds <= 366 * 86400 or abs(request.window.nanos) > 999_999_999:
                 raise InvalidArgument("window must be more than 0 and at most 366 days")
             window = dt.timedelta(seconds=seconds)
         stats = await self.dashboard.stats(window)
