@@ -20,8 +20,9 @@ import pytest
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
-from support import fixture_path, grpc_web
+from support import grpc_web
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 from fitcoach_runtime.storage import object_key
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.legacy_db import LegacyDataset, legacy_folder
 from upload_service.legacy import ItemFailed, TableSpec, UserMap, decompress, open_sources
 from upload_service.main import Components
@@ -294,9 +295,7 @@ def test_compression_is_detected_by_magic_bytes_and_bounded() -> None:
     import lzma
     import zlib
 
-    fit = (
-        Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit" / "run-fenix2-gps-hr.fit"
-    ).read_bytes()
+    fit = fixture_path("run-fenix2-gps-hr.fit").read_bytes()
     for kind, packed in [("gzip", gzip.compress(fit)), ("zlib", zlib.compress(fit)), ("bzip2", bz2.compress(fit)),
                          ("xz", lzma.compress(fit)), ("raw", fit)]:  # fmt: skip
         assert decompress(packed, len(fit)) == (fit, kind)

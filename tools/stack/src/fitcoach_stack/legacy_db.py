@@ -25,9 +25,8 @@ from pathlib import Path
 import asyncpg
 from fitcoach_analysis.fit.crc import crc16
 
-from fitcoach_stack.gateway import REPO_ROOT
+from fitcoach_stack.fixtures import FIT_CORPUS
 
-CORPUS = REPO_ROOT / ".." / "shared" / "fixtures" / "fit-corpus"
 # The corpus has one ~1 MB outlier; without it 330 files come to about 46 MB, the original design's scale.
 MAX_FILE_BYTES = 600_000
 UUID_USERS = ("3f9e2c1a-6b7d-4e8f-9a0b-1c2d3e4f5a6b", "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
@@ -103,9 +102,9 @@ def unique_copy(fit: bytes, copy: int) -> bytes:
 
 
 def corpus_files() -> list[bytes]:
-    paths = sorted(p for p in CORPUS.glob("*.fit") if p.stat().st_size <= MAX_FILE_BYTES)
+    paths = sorted(p for p in FIT_CORPUS.glob("*.fit") if p.stat().st_size <= MAX_FILE_BYTES)
     if not paths:
-        raise FileNotFoundError(f"no fixture corpus at {CORPUS}")
+        raise FileNotFoundError(f"no fixture corpus at {FIT_CORPUS}")
     return [p.read_bytes() for p in paths]
 
 
