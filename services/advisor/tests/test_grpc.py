@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import pytest
@@ -19,8 +21,9 @@ from advisor_service.settings import AdvisorSettings
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.auth import mint_dev_token
-from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_client import ACTIVITY_ID_METADATA, bearer, insecure_channel
 from fitcoach_runtime.grpc_server import ServiceResources
+from fitcoach_runtime.logging import JsonFormatter
 from fitcoach_runtime.settings import load_settings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -146,6 +149,50 @@ async def test_the_old_token_still_works_during_a_rotation(fake_gemini, stub) ->
     reply = await stub.GenerateAdvice(_request(), timeout=10, metadata=bearer(OLD_SERVICE_TOKEN))
     assert reply.advice.engine == pb.ENGINE_GEMINI
     assert len(fake_gemini.requests) == 1
+
+
+class _JsonLines(logging.Handler):
+    """Formats each record when it is emitted, while the call's log context is still bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formatter = JsonFormatter("advisor")
+        self.lines: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[list[dict[str, object]]]:
+    handler = _JsonLines()
+    logger = logging.getLogger("advisor_service")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+async def test_each_answer_is_logged_once_with_the_activity_the_caller_names(
+    stub, log_lines: list[dict[str, object]]
+) -> None:
+    activity_id = str(uuid.uuid4())
+    await stub.GenerateAdvice(
+        _request(offline_only=True), timeout=10, metadata=(*AUTH, (ACTIVITY_ID_METADATA, activity_id))
+    )
+    await stub.GenerateAdvice(_request(offline_only=True), timeout=10, metadata=AUTH)
+    await stub.GenerateAdvice(
+        _request(offline_only=True),
+        timeout=10,
+        metadata=(*AUTH, (ACTIVITY_ID_METADATA, "not-a-uuid {forged}")),
+    )
+    answered = [line for line in log_lines if line["msg"] == "advice answered"]
+    assert [line.get("activity_id") for line in answered] == [activity_id, None, None]
+    assert {line["engine"] for line in answered} == {"offline"}
 
 
 async def test_health_serving(advisor_addr: str) -> None:

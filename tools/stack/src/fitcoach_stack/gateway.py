@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -36,9 +36,23 @@ def _origin_matchers(origins: Sequence[str]) -> str:
     return json.dumps(matchers)
 
 
+# One load-balanced endpoint of a cluster (indented to sit under `lb_endpoints:` in cluster.yaml.tmpl).
+_ENDPOINT = """\
+              - endpoint:
+                  address:
+                    socket_address: { address: %s, port_value: %d }"""
+
+
+def _endpoints(upstreams: Upstream | Sequence[Upstream]) -> str:
+    replicas = [upstreams] if isinstance(upstreams, Upstream) else list(upstreams)
+    if not replicas:
+        raise ValueError("an upstream cluster needs at least one endpoint")
+    return "\n".join(_ENDPOINT % (up.host, up.port) for up in replicas)
+
+
 def render_gateway(
     *,
-    upstreams: dict[str, Upstream],
+    upstreams: Mapping[str, Upstream | Sequence[Upstream]],
     listen_address: str = "127.0.0.1",
     listen_port: int,
     admin_address: str = "127.0.0.1",
@@ -48,7 +62,8 @@ def render_gateway(
     hc_interval: str = "1s",
     template_dir: Path = GATEWAY_DIR,
 ) -> str:
-    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer."""
+    """The Envoy config text. `upstreams` needs upload, analyzer, advisor (each one endpoint or several
+    replicas, balanced round robin among the healthy ones); reflection defaults to analyzer."""
     upstreams = dict(upstreams)
     upstreams.setdefault("reflection", upstreams["analyzer"])
     missing = set(HEALTH_SERVICES) - set(upstreams)
@@ -58,8 +73,7 @@ def render_gateway(
     clusters = "".join(
         cluster_tmpl.substitute(
             name=name,
-            host=up.host,
-            port=up.port,
+            endpoints=_endpoints(up),
             hc_interval=hc_interval,
             health_service=HEALTH_SERVICES[name],
         )
@@ -79,16 +93,17 @@ def render_gateway(
 def start_gateway(
     work_dir: Path,
     *,
-    upload: int,
-    analyzer: int,
-    advisor: int,
-    reflection: int | None = None,
+    upload: int | Sequence[int],
+    analyzer: int | Sequence[int],
+    advisor: int | Sequence[int],
+    reflection: int | Sequence[int] | None = None,
     cors_origins: Sequence[str] = (),
     listen_port: int | None = None,
     log_level: str = "warning",
     host: str = "127.0.0.1",
 ) -> EnvoyServer:
-    """Renders a config routing to `host:<port>` upstreams into work_dir and starts Envoy (blocks until ready)."""
+    """Renders a config routing to `host:<port>` upstreams (a list of ports: replicas) into work_dir and
+    starts Envoy (blocks until ready)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     port, admin_port = free_ports(2)
     listen_port = listen_port or port
@@ -96,7 +111,10 @@ def start_gateway(
     if reflection is not None:
         upstreams["reflection"] = reflection
     config = render_gateway(
-        upstreams={name: Upstream(host, p) for name, p in upstreams.items()},
+        upstreams={
+            name: [Upstream(host, p) for p in ([ports] if isinstance(ports, int) else ports)]
+            for name, ports in upstreams.items()
+        },
         listen_port=listen_port,
         admin_port=admin_port,
         cors_origins=cors_origins,
