@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import grpc
 import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as activity_pb2
@@ -45,6 +46,12 @@ class Advisor(advisor_grpc.AdvisorServiceServicer):
                 raise NotFound("activity 42 not found")
             case "boom":
                 raise RuntimeError("password=hunter2 leaked in a stack trace")
+            case "db-starting":
+                raise asyncpg.CannotConnectNowError("the database system is starting up")
+            case "db-gone":
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+            case "refused":
+                raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
             case "abort":
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, "servicer said no")
             case "slow":
@@ -201,6 +208,18 @@ async def test_unexpected_error_is_internal_and_says_nothing_private(
     assert "hunter2" not in str(err)
     # ...but the operator gets the whole story in the log.
     assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize("failure", ["db-starting", "db-gone", "refused"])
+async def test_a_dependency_down_is_unavailable_so_clients_retry(
+    channel: grpc.aio.Channel, failure: str
+) -> None:
+    # Found by the chaos soak: while PostgreSQL restarted, CreateUpload answered INTERNAL, which clients
+    # (rightly) do not retry, so those uploads were lost.
+    err = await status_of(advise(channel, failure, metadata=token()))
+    assert err.code() == grpc.StatusCode.UNAVAILABLE
+    assert err.details() == "a service this call needs is temporarily unavailable; retry"
+    assert "10.0.0.7" not in str(err)
 
 
 async def test_servicer_abort_passes_through_unchanged(channel: grpc.aio.Channel) -> None:

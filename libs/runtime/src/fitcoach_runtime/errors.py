@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import grpc
 
 
@@ -46,3 +47,22 @@ class Unavailable(DomainError):
     """A dependency is temporarily unavailable; retry later."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+
+# A dependency failing in a way that a later attempt can outlive: the database restarting, shutting down, out
+# of connections or aborting a transaction for a retry; a connection refused, reset or timed out.
+_TRANSIENT = (
+    asyncpg.PostgresConnectionError,  # 08: the connection failed or was lost mid-call
+    asyncpg.OperatorInterventionError,  # 57: shutting down, starting up, crash recovery
+    asyncpg.InsufficientResourcesError,  # 53: too many connections
+    asyncpg.TransactionRollbackError,  # 40: serialization failure, deadlock
+    ConnectionError,
+    TimeoutError,
+)
+UNAVAILABLE_MESSAGE = "a service this call needs is temporarily unavailable; retry"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when `exc` means "a dependency is briefly unavailable": the caller should get UNAVAILABLE (which
+    clients retry) rather than INTERNAL (which they must not)."""
+    return isinstance(exc, _TRANSIENT)
