@@ -52,6 +52,19 @@ class Advisor(advisor_grpc.AdvisorServiceServicer):
                 raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
             case "refused":
                 raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
+            case "lost-in-transaction":
+                # What `async with conn.transaction()` raises when the server died inside it: its rollback
+                # fails too, and that error hides the first one (as its __context__).
+                try:
+                    raise asyncpg.ConnectionDoesNotExistError(
+                        "connection was closed in the middle of operation"
+                    )
+                except asyncpg.ConnectionDoesNotExistError:
+                    raise asyncpg.InterfaceError(
+                        "cannot call Transaction.__aexit__(): the underlying connection is closed"
+                    ) from None
+            case "misuse":
+                raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
             case "abort":
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, "servicer said no")
             case "slow":
@@ -210,7 +223,7 @@ async def test_unexpected_error_is_internal_and_says_nothing_private(
     assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
 
 
-@pytest.mark.parametrize("failure", ["db-starting", "db-gone", "refused"])
+@pytest.mark.parametrize("failure", ["db-starting", "db-gone", "refused", "lost-in-transaction"])
 async def test_a_dependency_down_is_unavailable_so_clients_retry(
     channel: grpc.aio.Channel, failure: str
 ) -> None:
@@ -220,6 +233,11 @@ async def test_a_dependency_down_is_unavailable_so_clients_retry(
     assert err.code() == grpc.StatusCode.UNAVAILABLE
     assert err.details() == "a service this call needs is temporarily unavailable; retry"
     assert "10.0.0.7" not in str(err)
+
+
+async def test_a_driver_error_of_our_own_making_stays_internal(channel: grpc.aio.Channel) -> None:
+    err = await status_of(advise(channel, "misuse", metadata=token()))
+    assert (err.code(), err.details()) == (grpc.StatusCode.INTERNAL, "internal error")
 
 
 async def test_servicer_abort_passes_through_unchanged(channel: grpc.aio.Channel) -> None:

@@ -64,5 +64,16 @@ UNAVAILABLE_MESSAGE = "a service this call needs is temporarily unavailable; ret
 
 def is_transient(exc: BaseException) -> bool:
     """True when `exc` means "a dependency is briefly unavailable": the caller should get UNAVAILABLE (which
-    clients retry) rather than INTERNAL (which they must not)."""
-    return isinstance(exc, _TRANSIENT)
+    clients retry) rather than INTERNAL (which they must not).
+
+    Errors raised while handling such a failure count too: when the database dies inside a transaction, the
+    rollback fails with InterfaceError("the underlying connection is closed"), which hides the first error as
+    its __context__."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _TRANSIENT):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
