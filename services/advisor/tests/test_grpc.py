@@ -195,6 +195,35 @@ async def test_each_answer_is_logged_once_with_the_activity_the_caller_names(
     assert {line["engine"] for line in answered} == {"offline"}
 
 
+async def test_asking_again_for_the_same_inputs_costs_no_second_gemini_call(
+    fake_gemini, stub, log_lines: list[dict[str, object]]
+) -> None:
+    # Found by the chaos soak: the analyzer got its advice, then PostgreSQL died before it was stored; the
+    # redelivery asked again and Gemini (here: the offline coach) wrote the same advice a second time.
+    activity = ((ACTIVITY_ID_METADATA, str(uuid.uuid4())),)
+    first = await stub.GenerateAdvice(_request(), timeout=10, metadata=(*AUTH, *activity))
+    again = await stub.GenerateAdvice(_request(), timeout=10, metadata=(*AUTH, *activity))
+    assert again.advice == first.advice
+    assert len(fake_gemini.requests) == 1
+    # Two asking at once (two deliveries of one event) share one generation.
+    fake_gemini.default = fake_gemini.Reply(delay_s=0.3)
+    both = await asyncio.gather(
+        *(stub.GenerateAdvice(_request(language="ko"), timeout=10, metadata=AUTH) for _ in range(2))
+    )
+    assert both[0].advice == both[1].advice and len(fake_gemini.requests) == 2
+    # Other inputs, or another choice of coach, are new questions.
+    other = _request()
+    other.workout.distance_m += 1
+    await stub.GenerateAdvice(other, timeout=10, metadata=AUTH)
+    offline = await stub.GenerateAdvice(_request(offline_only=True), timeout=10, metadata=AUTH)
+    assert offline.advice.engine == pb.ENGINE_OFFLINE and len(fake_gemini.requests) == 3
+    answered = [
+        (line["reused"], line.get("activity_id")) for line in log_lines if line["msg"] == "advice answered"
+    ]
+    assert answered == [(False, activity[0][1]), (True, activity[0][1]), (False, None), (True, None),
+                        (False, None), (False, None)]  # fmt: skip
+
+
 async def test_health_serving(advisor_addr: str) -> None:
     async with insecure_channel(advisor_addr) as channel:
         health = health_pb2_grpc.HealthStub(channel)

@@ -106,12 +106,19 @@ class AdvisorServicer(pb_grpc.AdvisorServiceServicer):
         # in time instead of the call ending in DEADLINE_EXCEEDED.
         activity_id = caller_activity_id(context)
         with log_context(**({"activity_id": activity_id} if activity_id else {})):
-            advice = await self.advisor.generate(
+            advice, reused = await self.advisor.answer(
                 request_from_proto(request), time_left_s=context.time_remaining()
             )
-            # The request log: one line per advice written (the chaos soak counts them per activity).
+            # The request log: one line per answer, `reused` when no coach was asked (the chaos soak counts
+            # both per activity).
             log.info(
                 "advice answered",
-                extra={"fields": {"engine": advice.engine.value, "input_hash": advice.input_hash}},
+                extra={
+                    "fields": {
+                        "engine": advice.engine.value,
+                        "input_hash": advice.input_hash,
+                        "reused": reused,
+                    }
+                },
             )
         return pb.GenerateAdviceResponse(advice=advice_to_proto(advice))
