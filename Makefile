@@ -24,6 +24,9 @@ venv: $(STAMP) ## create or update .venv (Python packages, fitctl) and node_modu
 run: venv ## run the whole system locally on free ports (Ctrl-C stops it)
 	$(VENV)/bin/fitcoach-stack run
 
+run-cluster: venv ## the same, shaped as past one machine: 3 NATS nodes, 2 upload + 2 analyzer replicas
+	$(VENV)/bin/fitcoach-stack run --cluster
+
 test: venv ## run every test (starts the real servers it needs on free ports)
 	$(PY) -m pytest
 
@@ -45,4 +48,4 @@ bench: venv ## run the benchmarks (decode speed, analysis, pipeline latency)
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach
 
-.PHONY: help venv run test proto proto-check lint bench clean
+.PHONY: help venv run run-cluster test proto proto-check lint bench clean

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from fitcoach_stack.chaos import ChaosMonkey
 from fitcoach_stack.soak import plan_uploads, run_soak
-from fitcoach_stack.stack import Stack
+from fitcoach_stack.stack import CLUSTER_SHAPE, Stack
 
 FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "fit"
 # Redeliveries after a killed analyzer come after the ack wait: 10 s instead of 60 keeps the settling short.
@@ -49,13 +49,13 @@ def main() -> int:
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     env = {k: v for k, v in os.environ.items() if k not in EXTERNAL}
-    shape = dict(nats_nodes=3, replicas={"upload": 2, "analyzer": 2}) if args.cluster else dict[str, object]()
+    shape = CLUSTER_SHAPE if args.cluster else {}
     load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     print(f"chaos soak: {args.n} uploads, {args.rate:g}/s, concurrency {args.concurrency}, "
           f"{'cluster' if args.cluster else 'single node'}, seed {seed}; load before: {load}", flush=True)  # fmt: skip
     root = Path(tempfile.mkdtemp(prefix="fitcoach-chaos-"))
     started = time.monotonic()
-    with Stack(root, env=env, durable=False, service_env=SOAK_SERVICE_ENV, **shape) as stack:  # type: ignore[arg-type]
+    with Stack(root, env=env, durable=False, service_env=SOAK_SERVICE_ENV, **shape) as stack:
         print(f"stack ready in {time.monotonic() - started:.1f} s ({root})", flush=True)
         monkey = ChaosMonkey(stack, seed=seed)
         ledger = run_soak(

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 from fitcoach_stack.process import ServerStartError
-from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, server_kinds
+from fitcoach_stack.stack import CLUSTER_SHAPE, SERVICES, ServiceExited, Stack, server_kinds
 
 
 def _ready_message(stack: Stack) -> str:
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.data_dir),
         services=args.services,
         cors_origins=args.cors_origin or ("http://localhost:5173", "http://127.0.0.1:5173"),
+        **(CLUSTER_SHAPE if args.cluster else {}),
     )
     code = 0
     try:
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_p.add_argument(
         "--cors-origin", action="append", help="browser origin allowed by the gateway (repeat)"
+    )
+    run_p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the shape past one machine: a 3-node NATS JetStream cluster (stream replicated 3 times), "
+        "2 upload and 2 analyzer replicas behind Envoy (make run-cluster)",
     )
     args = parser.parse_args(argv)
     if args.command == "run":

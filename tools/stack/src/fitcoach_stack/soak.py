@@ -237,6 +237,7 @@ class Ledger:
     dead_letters: int = 0
     advice_failed: list[str] = field(default_factory=list)
     analyses: int = 0  # "analyzed" log lines of the soak's activities
+    analyses_unlogged: int = 0  # analyzed (results row) without a log line: killed between commit and log
     doubled_analyses: list[str] = field(default_factory=list)  # activities analyzed more than once
     extra_results: list[str] = field(default_factory=list)  # activities with more than one results row
     advisor_calls: int = 0  # GenerateAdvice calls answered
@@ -284,7 +285,8 @@ class Ledger:
             f"stuck in a non-final state: {len(self.stuck)}{some(self.stuck)}; "
             f"objects missing: {len(self.objects_missing)}; outbox unpublished: {self.outbox_unpublished}; "
             f"dead letters: {self.dead_letters}; advice failed: {len(self.advice_failed)}{some(self.advice_failed)}",
-            f"analyses: {self.analyses} (versions {sorted(self.analyzer_versions)}); doubled: "
+            f"analyses logged: {self.analyses} (+{self.analyses_unlogged} whose process died between commit "
+            f"and log line; versions {sorted(self.analyzer_versions)}); doubled: "
             f"{len(self.doubled_analyses)}{some(self.doubled_analyses)}; extra results rows: {len(self.extra_results)}",
             f"advisor calls: {self.advisor_calls}, advice written: {self.advice_written}; activities whose "
             f"advice was written twice: {len(self.doubled_advice)}{some(self.doubled_advice)}; asked again "
@@ -417,7 +419,10 @@ def build_ledger(
             ledger.analyzer_versions.add(row["analyzer_version"])
         if planned.expected_failure is None:
             if row["status"] == "analyzed" and row["results"] == 1:
-                ledger.good_analyzed_once += analyses[activity_id] == 1
+                # One results row, and no second analysis in the logs (a process killed between its commit
+                # and its log line leaves none: counted apart).
+                ledger.good_analyzed_once += analyses[activity_id] <= 1
+                ledger.analyses_unlogged += analyses[activity_id] == 0
                 if row["advice_status"] == "failed":
                     ledger.advice_failed.append(f"{activity_id}: {row['advice_error']}")
             else:

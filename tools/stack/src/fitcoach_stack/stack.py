@@ -49,6 +49,8 @@ from fitcoach_stack.servers import (
 )
 
 SERVICES = ("advisor", "upload", "analyzer")  # start order: the analyzer calls the advisor
+# make run-cluster / bench/chaos.py --cluster: the shape past one machine, on this one.
+CLUSTER_SHAPE: dict[str, Any] = {"nats_nodes": 3, "replicas": {"upload": 2, "analyzer": 2}}
 DEFAULT_BUCKET = "fitcoach"
 DEFAULT_DATABASE = "fitcoach"
 HOST = "127.0.0.1"
