@@ -30,6 +30,9 @@ run-cluster: venv ## the same, shaped as past one machine: 3 NATS nodes, 2 uploa
 test: venv ## run every test (starts the real servers it needs on free ports)
 	$(PY) -m pytest
 
+fuzz: venv ## a long request-fuzzing run through the gateway (5,000 random examples per RPC; `make test` runs 200)
+	FITCOACH_TEST_FUZZ_EXAMPLES=5000 FITCOACH_TEST_FUZZ_RANDOM=1 $(PY) -m pytest tests/hostile/test_fuzz.py -q
+
 proto: venv ## regenerate the Python stubs from protos/
 	$(PY) scripts/gen_proto.py
 
@@ -45,7 +48,10 @@ lint: venv ## ruff + mypy (strict, settings in pyproject.toml) + buf lint
 bench: venv ## run the benchmarks (decode speed, analysis, pipeline latency)
 	$(PY) bench/run.py
 
+advice-examples: venv ## rewrite docs/advice-examples.md from the scenario athletes
+	$(PY) scripts/advice_examples.py
+
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach
 
-.PHONY: help venv run run-cluster test proto proto-check lint bench clean
+.PHONY: help venv run run-cluster test fuzz proto proto-check lint bench advice-examples clean

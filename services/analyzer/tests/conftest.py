@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,8 +33,8 @@ from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_server
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit"
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
 JWT_SECRET = "analyzer-tests-secret-" + "x" * 32
 ADVISOR_SERVICE_TOKEN = "analyzer-tests-advisor-token-" + "a" * 32
@@ -52,10 +51,12 @@ class CountingAdvisor(AdvisorServicer):
         self.calls = 0
         self.activity_ids: list[str | None] = []  # what each call said it was for (fitcoach-activity-id)
         self.fail_next = 0  # answer UNAVAILABLE this many times first
+        self.requests: list[Any] = []  # every GenerateAdviceRequest received, in order
 
     async def GenerateAdvice(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         self.calls += 1
         self.activity_ids.append(caller_activity_id(context))
+        self.requests.append(request)
         if self.fail_next > 0:
             self.fail_next -= 1
             await context.abort(grpc.StatusCode.UNAVAILABLE, "advisor warming up")

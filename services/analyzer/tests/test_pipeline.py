@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
+from fitcoach_stack.fixtures import FILE_ID_DEFINITION, make_fit_file
 
 if TYPE_CHECKING:
     from conftest import Harness
@@ -106,6 +107,33 @@ async def test_every_kind_of_broken_file_fails_with_a_readable_reason(
     assert row["failure_reason"].startswith("not a valid FIT file: ")
 
 
+@pytest.mark.parametrize("body", [b"", FILE_ID_DEFINITION], ids=["header only", "definitions only"])
+async def test_a_file_without_activity_data_fails_and_no_advice_is_asked_for(
+    analyzer: Harness, body: bytes
+) -> None:
+    upload = await analyzer.submit(make_fit_file(body))
+    row = await analyzer.settled(upload.activity_id)
+    assert row["status"] == "failed"
+    assert row["failure_reason"].startswith("no activity data: ")
+    activity = await analyzer.get(upload.activity_id, upload.user_id)
+    assert activity.status == pb.ACTIVITY_STATUS_FAILED
+    assert activity.advice_status != pb.ADVICE_STATUS_READY and not activity.HasField("advice")
+    assert analyzer.advisor.calls == 0
+    assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 0
+
+
+async def test_zero_padding_after_the_file_is_analyzed_with_a_warning(
+    analyzer: Harness, good_run: bytes
+) -> None:
+    upload = await analyzer.submit(good_run + bytes(512))
+    row = await analyzer.settled(upload.activity_id)
+    assert row["status"] == "analyzed"
+    warnings = await analyzer.pool.fetchval(
+        "SELECT warnings FROM analyzer.results WHERE activity_id = $1", uuid.UUID(upload.activity_id)
+    )
+    assert f"zero padding after the last FIT file @ {len(good_run)} (512 bytes) ignored" in str(warnings)
+
+
 async def test_sha256_mismatch_fails_the_activity(analyzer: Harness, good_run: bytes) -> None:
     upload = await analyzer.submit(good_run, declared_sha256=hashlib.sha256(b"something else").hexdigest())
     row = await analyzer.settled(upload.activity_id)
@@ -173,3 +201,27 @@ async def test_advisor_outage_leaves_metrics_visible_and_advice_is_retried(
     assert analyzer.advisor.calls == 4
     assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
     assert (await analyzer.state(upload.activity_id))["attempts"] == 1  # the redelivery did not re-analyze
+
+
+async def test_advice_is_told_how_much_history_the_athlete_has_up_to_that_day(
+    analyzer: Harness, good_run: bytes, fit_file: Callable[[str], bytes]
+) -> None:
+    """Counted from the analyzer's own tables, over the athlete's days up to the workout's day only."""
+    run = await analyzer.submit(good_run)  # 2015-08-15
+    await analyzer.settled(run.activity_id)
+    later = await analyzer.submit(fit_file("multisport-fenix2-long.fit"), user_id=run.user_id)  # 2015-08-29
+    await analyzer.settled(later.activity_id)
+    older = await analyzer.submit(fit_file("cycle-edge500-long-laps.fit"), user_id=run.user_id)  # 2011
+    await analyzer.settled(older.activity_id)
+    first, second, third = analyzer.advisor.requests[-3:]
+    assert first.history.active_days == 1 and first.history.days_since_first_activity == 0
+    assert not first.history.HasField("days_since_previous_activity")
+    assert (
+        second.history.days_since_first_activity,
+        second.history.active_days,
+        second.history.weeks_with_data,
+        second.history.days_since_previous_activity,
+    ) == (14, 2, 2, 14)
+    # Later activities are not this one's history: four years earlier, the ride was the first.
+    assert third.history.active_days == 1 and third.history.days_since_first_activity == 0
+    assert second.workout.sport == "multisport" and not second.workout.HasField("dive_count")

@@ -49,6 +49,18 @@ class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class DeadlineExceeded(DomainError):
+    """The call took longer than allowed."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class ResourceExhausted(DomainError):
+    """A limit of the caller's is reached (too many open streams, say)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
 # A dependency failing in a way that a later attempt can outlive: the database restarting, shutting down, out
 # of connections or aborting a transaction for a retry; a connection refused, reset or timed out.
 _TRANSIENT = (

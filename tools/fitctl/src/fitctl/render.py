@@ -8,6 +8,18 @@ from typing import Any
 # Sports whose speed reads better as a pace (min/km); swims use min/100 m; everything else km/h.
 PACE_SPORTS = frozenset({"running", "walking", "hiking", "trail_running", "training"})
 SWIM_SPORTS = frozenset({"swimming"})
+# Dives are read by depth and time under water; their surface distance and speed mean nothing.
+DIVE_SPORTS = frozenset({"diving", "snorkeling"})
+# The advice's own labels, in the language the advice is written in.
+ADVICE_LABELS = {
+    "en": {
+        "advice": "advice",
+        "went_well": "went well",
+        "to_improve": "to improve",
+        "next_session": "next session",
+    },
+    "ko": {"advice": "코칭", "went_well": "잘한 점", "to_improve": "보완할 점", "next_session": "다음 훈련"},
+}
 
 
 def duration(seconds: float | None) -> str:
@@ -47,17 +59,34 @@ def _hr(bpm: float | None) -> str:
 
 
 def speed_line(metrics: dict[str, Any], sport: str | None) -> str | None:
-    avg, top = metrics.get("avg_speed_mps"), metrics.get("max_speed_mps")
-    if not avg:
+    """Moving pace (or speed) first, as athletes read it, then the average over timer time (the device's)
+    when stops make them differ; grade-adjusted pace for runs."""
+    avg, moving, top = (
+        metrics.get("avg_speed_mps"),
+        metrics.get("moving_speed_mps"),
+        metrics.get("max_speed_mps"),
+    )
+    main = moving or avg
+    if not main:
         return None
-    kmh = f"{avg * 3.6:.1f} km/h" + (f" (max {top * 3.6:.1f})" if top else "")
+    with_stops = avg if moving and avg and abs(moving - avg) > 0.005 * moving else None
+    kmh = f"{main * 3.6:.1f} km/h" + (f" (max {top * 3.6:.1f})" if top else "")
     if sport in SWIM_SPORTS:
-        return f"{pace(avg, 100.0)} /100 m   ({kmh})"
+        stops = f" ({pace(with_stops, 100.0)} /100 m with rests)" if with_stops else ""
+        return f"{pace(main, 100.0)} /100 m{stops}   ({kmh})"
     if sport in PACE_SPORTS or sport is None:
+        stops = f" ({pace(with_stops)} /km with stops)" if with_stops else ""
         gap = metrics.get("gap_speed_mps")
         grade = f", grade-adjusted {pace(gap)} /km" if gap else ""
-        return f"{pace(avg)} /km{grade}   ({kmh})"
-    return kmh
+        return f"{pace(main)} /km{stops}{grade}   ({kmh})"
+    return kmh + (f", {with_stops * 3.6:.1f} km/h with stops" if with_stops else "")
+
+
+def _other(value: float | None, shown: float | None, text: str) -> str:
+    """`text` with the other definition of an average, when it differs from the one shown by 1 or more."""
+    if value is None or shown is None or abs(value - shown) < 1.0:
+        return ""
+    return text.format(value)
 
 
 def _pair(avg: float | None, top: float | None, unit: str) -> str | None:
@@ -75,7 +104,38 @@ def _power_line(m: dict[str, Any]) -> str | None:
     power = _pair(m.get("avg_power_w"), m.get("max_power_w"), "W")
     if power is not None and m.get("normalized_power_w"):
         power += f", NP {m['normalized_power_w']:.0f} W"
+    if power is not None:
+        power += _other(m.get("avg_power_nonzero_w"), m.get("avg_power_w"), " (avg {:.0f} W while pedalling)")
     return power
+
+
+def _cadence_line(m: dict[str, Any]) -> str | None:
+    """The device's average cadence, and the other average (with or without zeros) when it differs."""
+    cadence = _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")
+    if cadence is None:
+        return None
+    shown = m.get("avg_cadence")
+    if shown is not None and shown == m.get("avg_cadence_nonzero"):
+        return cadence + _other(m.get("avg_cadence_with_zeros"), shown, " (avg {:.0f} with stops)")
+    return cadence + _other(m.get("avg_cadence_nonzero"), shown, " (avg {:.0f} without stops)")
+
+
+def _depth_line(m: dict[str, Any]) -> str | None:
+    if m.get("max_depth_m") is None:
+        return None
+    average = f", avg {m['avg_depth_m']:.1f} m" if m.get("avg_depth_m") is not None else ""
+    return f"max {m['max_depth_m']:.1f} m{average}"
+
+
+def _dives_line(m: dict[str, Any]) -> str | None:
+    if not m.get("dive_count"):
+        return None
+    parts = [str(m["dive_count"])]
+    if m.get("bottom_time_s") is not None:
+        parts.append(f"{duration(m['bottom_time_s'])} under water")
+    if m.get("surface_interval_s") is not None:
+        parts.append(f"shortest surface interval {duration(m['surface_interval_s'])}")
+    return ", ".join(parts)
 
 
 def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tuple[str, str]]:
@@ -83,8 +143,9 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
     if not metrics:
         return []
     m = metrics
+    dive = sport in DIVE_SPORTS
     rows: list[tuple[str, str | None]] = [
-        ("distance", distance(m["distance_m"]) if m.get("distance_m") is not None else None),
+        ("distance", distance(m["distance_m"]) if m.get("distance_m") is not None and not dive else None),
         (
             "time",
             None
@@ -92,13 +153,18 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
             else f"moving {duration(m.get('moving_time_s'))}  timer {duration(m.get('timer_time_s'))}"
             + (f"  elapsed {duration(m['elapsed_time_s'])}" if m.get("elapsed_time_s") is not None else ""),
         ),
-        ("pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed", speed_line(m, sport)),
+        (
+            "pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed",
+            None if dive else speed_line(m, sport),
+        ),
+        ("depth", _depth_line(m)),
+        ("dives", _dives_line(m)),
         ("heart rate", _pair(m.get("avg_hr_bpm"), m.get("max_hr_bpm"), "bpm")),
         ("power", _power_line(m)),
         # Lowest W' balance (set only when the athlete's profile has CP and W'); negative = went deeper
         # than the profile allows.
         ("W'bal min", None if m.get("w_bal_min_j") is None else f"{m['w_bal_min_j'] / 1000:.1f} kJ"),
-        ("cadence", _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")),
+        ("cadence", _cadence_line(m)),
         (
             "ascent",
             None
@@ -132,16 +198,20 @@ def advice_lines(advice: dict[str, Any] | None, advice_status: str | None) -> li
     coach = f"{engine}" + (f", {advice['model']}" if advice.get("model") else "")
     if advice.get("fallback_reason"):
         coach += f"; {advice['fallback_reason']}"
-    lines = [f"  advice ({coach}):"]
+    labels = ADVICE_LABELS.get(advice.get("language") or "en", ADVICE_LABELS["en"])
+    lines = [f"  {labels['advice']} ({coach}):"]
     if advice.get("summary"):
         lines += textwrap.wrap(advice["summary"], width=98, initial_indent="    ", subsequent_indent="    ")
-    for title, key in (("went well", "went_well"), ("to improve", "to_improve")):
+    for key in ("went_well", "to_improve"):
         if advice.get(key):
-            lines.append(f"    {title}:")
+            lines.append(f"    {labels[key]}:")
             lines += _bullets(advice[key], "      ")
     if advice.get("next_session"):
         lines += textwrap.wrap(
-            advice["next_session"], width=98, initial_indent="    next session: ", subsequent_indent="      "
+            advice["next_session"],
+            width=98,
+            initial_indent=f"    {labels['next_session']}: ",
+            subsequent_indent="      ",
         )
     return lines
 

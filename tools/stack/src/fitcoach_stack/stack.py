@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
-from fitcoach_stack.gateway import HEALTH_SERVICES, start_gateway
+from fitcoach_stack.gateway import HEALTH_SERVICES, EdgeAuth, start_gateway
 from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail
 from fitcoach_stack.servers import (
     EnvoyServer,
@@ -382,8 +382,13 @@ class Stack:
         def ports(service: str) -> list[int]:
             return [self.service_ports[n] for n in self.replica_names(service) if n in self.service_ports]
 
+        from fitcoach_runtime.settings import AuthSettings, load_settings
+
+        # The gateway checks tokens by the same settings the services get (shared_environment).
+        auth = load_settings(AuthSettings, {**self.base_env, **self.shared_environment()})
         self.envoy = start_gateway(
             self.root / "envoy",
+            edge_auth=EdgeAuth.from_settings(auth),
             upload=ports("upload") or unused,
             analyzer=ports("analyzer") or unused,
             advisor=ports("advisor") or unused,

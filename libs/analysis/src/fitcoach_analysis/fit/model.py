@@ -9,13 +9,21 @@ import numpy as np
 
 
 class InvalidFitFile(ValueError):
-    """The bytes are not a FIT file FitCoach can read; ``str(e)`` is ``"not a valid FIT file: <reason>"``."""
+    """The bytes are not a FIT file FitCoach can read; ``str(e)`` is ``PREFIX + reason``, here
+    ``"not a valid FIT file: <reason>"``."""
 
     PREFIX = "not a valid FIT file: "
 
     def __init__(self, reason: str) -> None:
         super().__init__(self.PREFIX + reason)
         self.reason = reason
+
+
+class NoActivityData(InvalidFitFile):
+    """A readable FIT file without an activity in it: no session and no timestamped record (a header only,
+    or only definition messages). ``str(e)`` is ``"no activity data: <reason>"``."""
+
+    PREFIX = "no activity data: "
 
 
 #: Samples' array names, in the order they are listed; every one is float64 with NaN for "missing".
@@ -30,6 +38,7 @@ SAMPLE_FIELDS = (
     "lat_deg",
     "lon_deg",
     "temperature_c",
+    "depth_m",
 )
 
 
@@ -50,6 +59,7 @@ class Samples:
     lat_deg: np.ndarray
     lon_deg: np.ndarray
     temperature_c: np.ndarray
+    depth_m: np.ndarray  # dive computers: metres below the surface
 
     @classmethod
     def empty(cls) -> Samples:
@@ -84,6 +94,7 @@ class SessionData:
     laps: list[dict[str, Any]] = field(default_factory=list)
     lengths: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    dive_summaries: list[dict[str, Any]] = field(default_factory=list)  # per dive (lap) and per session
     samples: Samples = field(default_factory=Samples.empty)
 
     @property
