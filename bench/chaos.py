@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 from fitcoach_stack.chaos import ChaosMonkey
+from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.soak import plan_uploads, run_soak
 from fitcoach_stack.stack import CLUSTER_SHAPE, Stack
 
-FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "fit"
 # Redeliveries after a killed analyzer come after the ack wait: 10 s instead of 60 keeps the settling short.
 SOAK_SERVICE_ENV = {"CONSUMER_ACK_WAIT_S": "10"}
 # Only embedded servers can be killed: the developer's DATABASE_URL etc. must not point the stack elsewhere.
@@ -60,7 +60,7 @@ def main() -> int:
         monkey = ChaosMonkey(stack, seed=seed)
         ledger = run_soak(
             stack,
-            plan_uploads(FIXTURES, args.n, seed=seed),
+            plan_uploads(FIT, args.n, seed=seed),
             concurrency=args.concurrency,
             rate_per_s=args.rate,
             monkey=monkey,

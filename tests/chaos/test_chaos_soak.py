@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from fitcoach_stack.chaos import KINDS, ChaosMonkey
+from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.soak import plan_uploads, run_soak
 from fitcoach_stack.stack import Stack
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "fit"
 # A killed analyzer's events come back after the ack wait: 10 s instead of 60 keeps the test short.
 SERVICE_ENV = {"CONSUMER_ACK_WAIT_S": "10"}
 
@@ -34,7 +34,7 @@ def test_uploads_survive_every_kind_of_kill_with_nothing_lost_or_doubled(chaos_s
     # On the main thread: the monkey starts the killed parts again, and they die with the thread that forks.
     monkey = ChaosMonkey(chaos_stack, pause_s=(0.3, 1.5), down_s=(0.0, 1.0), seed=20261204)
     # 96 uploads (72 good, 24 broken) started 4 a second: they keep coming while the monkey goes round.
-    plan = plan_uploads(FIXTURES, 96, seed=7)
+    plan = plan_uploads(FIT, 96, seed=7)
     ledger = run_soak(chaos_stack, plan, concurrency=6, rate_per_s=4, monkey=monkey, settle_timeout_s=150)
     print(ledger.text())
     assert set(ledger.kills) == set(KINDS) and min(ledger.kills.values()) >= 1, ledger.text()

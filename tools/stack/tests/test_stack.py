@@ -238,8 +238,17 @@ def _stream_replicas(nats_url: str) -> int:
 
         nc = await connect_nats(NatsSettings(url=nats_url), "stack-test")
         try:
-            info = await nc.jetstream().stream_info("FITCOACH_UPLOADS")
-            return int(info.config.num_replicas or 1)
+            # Right after a node restarts, a JetStream API request can time out while the cluster settles
+            # (a new meta leader): asked again, within a generous bound for a loaded machine.
+            js = nc.jetstream(timeout=3)
+            for attempt in range(10):
+                try:
+                    info = await js.stream_info("FITCOACH_UPLOADS")
+                    return int(info.config.num_replicas or 1)
+                except TimeoutError:
+                    if attempt == 9:
+                        raise
+            raise AssertionError("unreachable")
         finally:
             await nc.close()
 
