@@ -65,6 +65,10 @@ class Advisor(advisor_grpc.AdvisorServiceServicer):
                     raise asyncpg.InterfaceError(
                         "cannot call Transaction.__aexit__(): the underlying connection is closed"
                     ) from None
+            case "fatal-while-idle":
+                raise asyncpg.InternalClientError(
+                    "cannot switch to state 15; another operation (2) is in progress"
+                )
             case "misuse":
                 raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
             case "abort":
@@ -225,7 +229,9 @@ async def test_unexpected_error_is_internal_and_says_nothing_private(
     assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
 
 
-@pytest.mark.parametrize("failure", ["db-starting", "db-gone", "refused", "lost-in-transaction"])
+@pytest.mark.parametrize(
+    "failure", ["db-starting", "db-gone", "refused", "lost-in-transaction", "fatal-while-idle"]
+)
 async def test_a_dependency_down_is_unavailable_so_clients_retry(
     channel: grpc.aio.Channel, failure: str
 ) -> None:

@@ -68,6 +68,10 @@ _TRANSIENT = (
     asyncpg.OperatorInterventionError,  # 57: shutting down, starting up, crash recovery
     asyncpg.InsufficientResourcesError,  # 53: too many connections
     asyncpg.TransactionRollbackError,  # 40: serialization failure, deadlock
+    # A pooled connection that just got the dying server's FATAL message but not yet its close: the next
+    # query fails with "cannot switch to state 15; another operation (2) is in progress" (seen by the chaos
+    # soak when PostgreSQL was killed). The pool drops that connection when it comes back.
+    asyncpg.InternalClientError,
     ConnectionError,
     TimeoutError,
 )
