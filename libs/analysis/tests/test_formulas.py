@@ -193,25 +193,28 @@ def test_timer_fallback_treats_long_gaps_as_pauses() -> None:
 def test_sample_durations_and_active_time_skip_pauses() -> None:
     t = np.array([0.0, 1.0, 2.0, 10.0, 11.0]) + T0
     iv = np.array([[T0, T0 + 3], [T0 + 10, T0 + 12]])
-    assert sample_durations(t, iv).tolist() == [1.0, 1.0, 1.0, 1.0, 1.0]
+    # The 7 s pause leaves 1 s of timer time between the samples at 2 and 10 (2 → 3): half each. Every
+    # sample weighs half the timer time to each neighbour, the last also its 1 s until the timer stops.
+    assert sample_durations(t, iv).tolist() == [0.5, 1.0, 1.0, 1.0, 1.5]
     assert active_time_at(t, iv).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
-    assert weighted_mean(np.array([1.0, 2.0, np.nan, 4.0, 5.0]), sample_durations(t, iv)) == 3.0
+    # (1·0.5 + 2·1 + 4·1 + 5·1.5) / 4, the NaN left out with its weight.
+    assert weighted_mean(np.array([1.0, 2.0, np.nan, 4.0, 5.0]), sample_durations(t, iv)) == 3.5
 
 
 def test_sample_durations_interpolate_between_sparse_records() -> None:
-    # Records every 4 s (smart recording), the timer running from the first to 1 s past the last: each
-    # sample weighs half the time to each neighbour, the first also its second before, the last its 4 s
-    # after (the median step), clipped to the timer's 1 s; the weights add up to the timer time.
+    # Records every 4 s (smart recording), the timer running until 1 s after the last: each sample weighs
+    # half the time to each neighbour, the last also holds until the timer stops (its 4 s median step,
+    # clipped to the timer's 1 s); the weights add up to the timer time.
     t = T0 + np.array([0.0, 4.0, 8.0, 12.0])
     iv = np.array([[T0, T0 + 13.0]])
-    assert sample_durations(t, iv).tolist() == [2.5, 4.0, 4.0, 2.5]
-    # A ramp 100 → 160 bpm: the average is the straight line's between the records (130), weighted by
-    # the timer time each stands for; holding each value until the next record would say 122.3.
+    assert sample_durations(t, iv).tolist() == [2.0, 4.0, 4.0, 3.0]
+    # A ramp 100 → 160 bpm: the straight line between the records averages 130 over their 12 s, then
+    # 160 for the last second: 1720 / 13. Holding each value until the next record says 1600 / 13.
     hr = np.array([100.0, 120.0, 140.0, 160.0])
-    assert weighted_mean(hr, sample_durations(t, iv)) == pytest.approx(130.0)
+    assert weighted_mean(hr, sample_durations(t, iv)) == pytest.approx(1720 / 13)
     # A timer stop between two records: neither stands for the stopped time.
     iv = np.array([[T0, T0 + 4.0], [T0 + 8.0, T0 + 13.0]])
-    assert sample_durations(t, iv).tolist() == [2.5, 2.0, 2.0, 2.5]
+    assert sample_durations(t, iv).tolist() == [2.0, 2.0, 2.0, 3.0]
 
 
 def test_moving_time_with_stops_and_hysteresis() -> None:

@@ -49,11 +49,11 @@ def sample_durations(time_s: Array, intervals: Intervals) -> Array:
     seconds; between two records the value went from one to the other, so the integral of the straight
     line between them is the best estimate of what the device averaged: each sample weighs half the
     active time before it and half the active time after it (a timer stop in between counts nothing).
-    The first sample also stands for the second before it, the last for the median sampling interval
-    after it (usually 1 s; each clipped to the timer), so the weights still add up to the timer time the
-    samples cover. Measured over the fixtures and the corpus (metric truth), this mends more device
-    averages of smart-recorded and short sessions than holding each value until the next sample (4 pairs
-    to 2); at 1 Hz without pauses both are the same.
+    The last sample also holds for the median sampling interval after it (usually 1 s, clipped to the
+    timer), so the weights add up to the timer time the samples cover, as holding each value until the
+    next sample does. Measured over the fixtures and the corpus (metric truth), this mends more device
+    averages of smart-recorded and short sessions than holding (4 pairs to 2); at 1 Hz without pauses the
+    two differ by half a second at the ends.
     """
     n = time_s.size
     if n == 0:
@@ -61,9 +61,10 @@ def sample_durations(time_s: Array, intervals: Intervals) -> Array:
     clock = active_clock(intervals)
     active = np.interp(time_s, *clock)
     step = float(np.median(np.diff(time_s))) if n > 1 else 1.0
-    after = np.append(np.diff(active), np.interp(time_s[-1] + max(step, 0.0), *clock) - active[-1])
-    before = np.concatenate(([min(1.0, after[0])], after[:-1]))
-    durations: Array = (before + after) / 2.0
+    gaps = np.diff(active)
+    tail = np.interp(time_s[-1] + max(step, 0.0), *clock) - active[-1]
+    durations: Array = np.concatenate((gaps, [0.0])) / 2.0 + np.concatenate(([0.0], gaps)) / 2.0
+    durations[-1] += tail
     return durations
 
 
