@@ -27,6 +27,9 @@ run: venv ## run the whole system locally on free ports (Ctrl-C stops it)
 test: venv ## run every test (starts the real servers it needs on free ports)
 	$(PY) -m pytest
 
+fuzz: venv ## a long request-fuzzing run through the gateway (5,000 random examples per RPC; `make test` runs 200)
+	FITCOACH_TEST_FUZZ_EXAMPLES=5000 FITCOACH_TEST_FUZZ_RANDOM=1 $(PY) -m pytest tests/hostile/test_fuzz.py -q
+
 proto: venv ## regenerate the Python stubs from protos/
 	$(PY) scripts/gen_proto.py
 
@@ -48,4 +51,4 @@ advice-examples: venv ## rewrite docs/advice-examples.md from the scenario athle
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach
 
-.PHONY: help venv run test proto proto-check lint bench advice-examples clean
+.PHONY: help venv run test fuzz proto proto-check lint bench advice-examples clean

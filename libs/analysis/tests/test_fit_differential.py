@@ -11,6 +11,7 @@ therefore runs the fast decoder's per-message path over every message.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -118,11 +119,16 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+PYTHON_EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|struct\.error")
+
+
 def _outcome(decoder: Any, data: bytes) -> Any:
     try:
         return decoder(data)
     except InvalidFitFile as exc:
         assert str(exc).startswith("not a valid FIT file: ")
+        # The reason is shown to the athlete: no Python exception names ("IndexError: index out of range").
+        assert not PYTHON_EXCEPTION_NAME.search(str(exc)), str(exc)
         return None
 
 

@@ -97,7 +97,13 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
         resources.on_shutdown(consumer.stop, settings.server.shutdown_grace_s)
 
     servicer = ActivityServicer(
-        ActivityQueries(repo, notifier, poll_s=settings.watch_poll_s),
+        ActivityQueries(
+            repo,
+            notifier,
+            poll_s=settings.watch_poll_s,
+            max_watch_s=settings.watch_max_duration_s,
+            max_watches_per_user=settings.watch_max_per_user,
+        ),
         ProfileService(repo),
         TrendService(repo),
     )
