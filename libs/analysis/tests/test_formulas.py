@@ -10,7 +10,7 @@ import pytest
 from fitcoach_analysis import AthleteProfile, fitness_trend, resolve_profile, training_load
 from fitcoach_analysis.device import device_metrics
 from fitcoach_analysis.distance import gps_cumulative_m, haversine_m, record_cumulative_m
-from fitcoach_analysis.efficiency import power_decoupling_pct
+from fitcoach_analysis.efficiency import efficiency_factor, power_decoupling_pct
 from fitcoach_analysis.efforts import best_distance_efforts, fastest_segment
 from fitcoach_analysis.elevation import (
     band_for,
@@ -116,6 +116,9 @@ def test_power_decoupling() -> None:
     # A strap dropout is no reading, not 0 bpm: the half keeps its 165 bpm mean.
     hr[900:960] = np.nan
     assert power_decoupling_pct(p, hr) == pytest.approx((1 - 150 / 165) * 100)
+    # A garbage heart rate of a denormal bpm would make that half's EF infinite: no EF, no decoupling.
+    hr[600:] = 1e-309
+    assert power_decoupling_pct(p, hr) is None and efficiency_factor(200.0, 1e-309) is None
 
 
 # --- heart rate ---------------------------------------------------------------------------------------
