@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_SPORT_CHARS = 64  # FIT sport names are short words; a longer filter is a mistake, not a sport
 
 
 def _check_uuid(value: str, what: str) -> str:
@@ -66,13 +67,19 @@ class ActivityQueries:
             raise NotFound("activity not found")
         return record
 
-    async def list(self, user_id: str, page_size: int, page_token: str) -> tuple[list[ActivityRecord], str]:
+    async def list(
+        self, user_id: str, page_size: int, page_token: str, *, sport: str = ""
+    ) -> tuple[list[ActivityRecord], str]:
+        """A page, newest first; `sport` keeps only activities of that sport (analyzed ones, then)."""
         if page_size < 0 or page_size > MAX_PAGE_SIZE:
             raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        sport = sport.strip().lower()
+        if len(sport) > MAX_SPORT_CHARS:
+            raise InvalidArgument(f"sport must be at most {MAX_SPORT_CHARS} characters")
         size = page_size or DEFAULT_PAGE_SIZE
         cursor = decode_cursor(page_token) if page_token else None
         # One extra row tells whether another page exists without a count query.
-        rows = await self.repo.list_activities(user_id, size + 1, cursor)
+        rows = await self.repo.list_activities(user_id, size + 1, cursor, sport=sport)
         page = rows[:size]
         return page, encode_cursor(page[-1]) if len(rows) > size else ""
 

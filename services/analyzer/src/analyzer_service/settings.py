@@ -89,3 +89,5 @@ class AnalyzerSettings:
     decode: DecodeSettings
     consumer: ConsumerSettings
     watch_poll_s: float = env_field("WATCH_POLL_S", 5.0)
+    # How often rows of activities their owners deleted are purged (reads hide them at once regardless).
+    deleted_purge_interval_s: float = env_field("DELETED_PURGE_INTERVAL_S", 30.0)

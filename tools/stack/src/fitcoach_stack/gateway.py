@@ -24,6 +24,10 @@ HEALTH_SERVICES = {
 }
 
 
+# The discard port: nothing listens there on a development machine or in a container.
+CLOSED_PORT = 9
+
+
 @dataclass(frozen=True)
 class Upstream:
     host: str
@@ -48,9 +52,11 @@ def render_gateway(
     hc_interval: str = "1s",
     template_dir: Path = GATEWAY_DIR,
 ) -> str:
-    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer."""
+    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer;
+    `web` (the web app's server) to a closed port, so without it the app's paths answer 503."""
     upstreams = dict(upstreams)
     upstreams.setdefault("reflection", upstreams["analyzer"])
+    web = upstreams.pop("web", None) or Upstream("127.0.0.1", CLOSED_PORT)
     missing = set(HEALTH_SERVICES) - set(upstreams)
     if missing:
         raise ValueError(f"missing upstreams: {sorted(missing)}")
@@ -65,6 +71,9 @@ def render_gateway(
         )
         for name, up in ((n, upstreams[n]) for n in HEALTH_SERVICES)
     )
+    web_cluster = Template((template_dir / "web_cluster.yaml.tmpl").read_text()).substitute(
+        host=web.host, port=web.port, hc_interval=hc_interval
+    )
     return Template((template_dir / "envoy.yaml.tmpl").read_text()).substitute(
         admin_address=admin_address,
         admin_port=admin_port,
@@ -73,6 +82,7 @@ def render_gateway(
         cors_origins=_origin_matchers(cors_origins),
         unary_timeout=unary_timeout,
         clusters=clusters.rstrip() + "\n",
+        web_cluster=web_cluster,
     )
 
 
@@ -83,6 +93,7 @@ def start_gateway(
     analyzer: int,
     advisor: int,
     reflection: int | None = None,
+    web: int | None = None,
     cors_origins: Sequence[str] = (),
     listen_port: int | None = None,
     log_level: str = "warning",
@@ -95,6 +106,8 @@ def start_gateway(
     upstreams = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
     if reflection is not None:
         upstreams["reflection"] = reflection
+    if web is not None:
+        upstreams["web"] = web
     config = render_gateway(
         upstreams={name: Upstream(host, p) for name, p in upstreams.items()},
         listen_port=listen_port,
@@ -119,7 +132,10 @@ COMPOSE_CORS_ORIGINS = ("http://localhost:5173",)
 def render_compose_gateway() -> str:
     header = "# GENERATED from envoy.yaml.tmpl by `python -m fitcoach_stack.gateway`; do not edit.\n"
     return header + render_gateway(
-        upstreams={n: Upstream(n, 50051) for n in ("upload", "analyzer", "advisor")},
+        upstreams={
+            **{n: Upstream(n, 50051) for n in ("upload", "analyzer", "advisor")},
+            "web": Upstream("web", 8080),
+        },
         listen_address="0.0.0.0",
         listen_port=8080,
         admin_address="0.0.0.0",
