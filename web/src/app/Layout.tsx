@@ -13,6 +13,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const { state, signOut } = useAuth();
   const offline = useSyncExternalStore(connectivity.subscribe, connectivity.offline);
+  const queryClient = useQueryClient();
   const signedIn = state.status === "signedIn";
   return (
     <div className="app">
@@ -47,9 +48,12 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       {offline && (
-        <p className="banner banner-error offline" role="alert" data-testid="offline-banner">
-          {t("errors.offline.title")} {t("errors.offline.body")}
-        </p>
+        <div className="banner banner-error offline" role="alert" data-testid="offline-banner">
+          {t("errors.offline.title")} {t("errors.offline.body")}{" "}
+          <button type="button" className="button small" onClick={() => void queryClient.refetchQueries({ type: "active" })}>
+            {t("common.retry")}
+          </button>
+        </div>
       )}
       <main id="main" tabIndex={-1}>
         {children}

@@ -19,6 +19,7 @@ void i18n.use(initReactI18next).init({
   fallbackLng: "en",
   interpolation: { escapeValue: false }, // React escapes
   returnNull: false,
+  showSupportNotice: false, // no console output of our own making
 });
 
 i18n.on("languageChanged", (lng) => {

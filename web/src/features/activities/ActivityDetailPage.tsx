@@ -13,7 +13,7 @@ import {
   type MetricSet,
   type Session,
 } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
-import type { Advice } from "../../gen/fitcoach/advisor/v1/advisor_service_pb.js";
+import { Engine, type Advice } from "../../gen/fitcoach/advisor/v1/advisor_service_pb.js";
 import { UploadService } from "../../gen/fitcoach/upload/v1/upload_service_pb.js";
 import { activityClient } from "../../lib/clients.js";
 import { errorKind } from "../../lib/errors.js";
@@ -214,7 +214,8 @@ function AdviceCard({ advice, pending }: { advice: Advice | undefined; pending: 
       </Card>
     ) : null;
   }
-  const engine = advice.model ? `${advice.engine} · ${advice.model}` : advice.engine;
+  const name = t(advice.engine === Engine.GEMINI ? "advice.gemini" : advice.engine === Engine.OFFLINE ? "advice.offline" : "advice.unknownEngine");
+  const engine = advice.model ? `${name} (${advice.model})` : name;
   return (
     <Card title={t("advice.title")} id="advice" className="advice">
       <p className="advice-summary">{advice.summary}</p>

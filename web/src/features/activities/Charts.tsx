@@ -95,12 +95,12 @@ export function ActivityCharts({ streams, sport }: { streams: ChartStreams; spor
         </button>
         <span className="muted small">{t("charts.zoomHint")}</span>
       </div>
-      <ChartStack xs={xs} series={series} formatX={formatX} resetToken={resetToken} />
+      <ChartStack xs={xs} series={series} formatX={formatX} xLabel={x ? t("charts.byDistance") : t("charts.byTime")} resetToken={resetToken} />
     </div>
   );
 }
 
-function ChartStack({ xs, series, formatX, resetToken }: { xs: number[]; series: SeriesSpec[]; formatX: (v: number) => string; resetToken: number }) {
+function ChartStack({ xs, series, formatX, xLabel, resetToken }: { xs: number[]; series: SeriesSpec[]; formatX: (v: number) => string; xLabel: string; resetToken: number }) {
   const holders = useRef<(HTMLDivElement | null)[]>([]);
   const plots = useRef<uPlot[]>([]);
 
@@ -122,7 +122,7 @@ function ChartStack({ xs, series, formatX, resetToken }: { xs: number[]; series:
           { label: `${spec.label} (${spec.unit})`, size: 64, values: spec.formatY ? (_u, ticks) => ticks.map(spec.formatY!) : undefined },
         ],
         series: [
-          { value: (_u, v) => (v === null ? "–" : formatX(v)) },
+          { label: xLabel, value: (_u, v) => (v === null ? "–" : formatX(v)) },
           {
             label: spec.label,
             stroke: spec.color,
@@ -160,7 +160,7 @@ function ChartStack({ xs, series, formatX, resetToken }: { xs: number[]; series:
       window.removeEventListener("resize", onResize);
       created.forEach((p) => p.destroy());
     };
-  }, [xs, series, formatX]);
+  }, [xs, series, formatX, xLabel]);
 
   useEffect(() => {
     if (resetToken === 0) return;

@@ -4,6 +4,10 @@ import type { BestEffort, Lap, Session, Split, Swim, Zone } from "../../gen/fitc
 import { formatDuration, isNumber, type SportKind } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
 
+function averageSpeed(distanceM: number | undefined, timeS: number | undefined): number | undefined {
+  return isNumber(distanceM) && isNumber(timeS) && timeS > 0 ? distanceM / timeS : undefined;
+}
+
 export function LapsTable({ laps, sport }: { laps: Lap[]; sport: SportKind }) {
   const { t } = useTranslation();
   const { fmt } = usePreferences();
@@ -33,7 +37,7 @@ export function LapsTable({ laps, sport }: { laps: Lap[]; sport: SportKind }) {
                 <th scope="row">{lap.index}</th>
                 <td data-label={t("metrics.timerTimeS")} className="num">{formatDuration(m?.timerTimeS)}</td>
                 <td data-label={t("metrics.distanceM")} className="num">{fmt.distance(m?.distanceM, sport)}</td>
-                <td data-label={t("charts.pace")} className="num">{fmt.pacing(m?.avgSpeedMps, sport)}</td>
+                <td data-label={t("charts.pace")} className="num">{fmt.pacing(m?.avgSpeedMps ?? averageSpeed(m?.distanceM, m?.timerTimeS), sport)}</td>
                 <td data-label={t("metrics.avgHrBpm")} className="num">{fmt.heartRate(m?.avgHrBpm)}</td>
                 <td data-label={t("metrics.maxHrBpm")} className="num">{fmt.heartRate(m?.maxHrBpm)}</td>
                 {hasPower && <td data-label={t("metrics.avgPowerW")} className="num">{fmt.power(m?.avgPowerW)}</td>}

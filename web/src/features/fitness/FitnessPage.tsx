@@ -19,11 +19,12 @@ export default function FitnessPage() {
   const { t } = useTranslation();
   const { fmt } = usePreferences();
   const [days, setDays] = useState<number>(90);
+  const [endDate, setEndDate] = useState(() => isoDay(new Date()));
   const range = useMemo(() => {
-    const end = new Date();
+    const end = new Date(`${endDate}T00:00:00Z`);
     const start = new Date(end.getTime() - (days - 1) * 86_400_000);
-    return { startDate: isoDay(start), endDate: isoDay(end) };
-  }, [days]);
+    return { startDate: isoDay(start), endDate };
+  }, [days, endDate]);
   const query = useQuery(ActivityService.method.getFitnessTrend, range);
   const trend = query.data?.days ?? [];
   const last = trend[trend.length - 1];
@@ -33,16 +34,27 @@ export default function FitnessPage() {
       title={t("fitness.title")}
       id="fitness"
       actions={
-        <label className="inline-field">
-          <span>{t("fitness.range")}</span>
-          <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
-            {RANGES.map((d) => (
-              <option key={d} value={d}>
-                {t("fitness.days", { count: d })}
-              </option>
-            ))}
-          </select>
-        </label>
+        <>
+          <label className="inline-field">
+            <span>{t("fitness.range")}</span>
+            <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
+              {RANGES.map((d) => (
+                <option key={d} value={d}>
+                  {t("fitness.days", { count: d })}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline-field">
+            <span>{t("fitness.endDate")}</span>
+            <input
+              type="date"
+              value={endDate}
+              max={isoDay(new Date())}
+              onChange={(e) => /^\d{4}-\d{2}-\d{2}$/.test(e.target.value) && setEndDate(e.target.value)}
+            />
+          </label>
+        </>
       }
     >
       {query.isPending ? (
@@ -50,7 +62,9 @@ export default function FitnessPage() {
       ) : query.isError ? (
         <ErrorState error={query.error} onRetry={() => void query.refetch()} />
       ) : trend.every((d) => d.load === 0) ? (
-        <EmptyState title={t("fitness.empty")} />
+        <EmptyState title={t("fitness.empty")}>
+          <p className="muted">{t("fitness.emptyHint")}</p>
+        </EmptyState>
       ) : (
         <>
           {last && (

@@ -109,7 +109,7 @@ function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => void })
   const config = useConfig();
   const percent = item.size ? Math.round((100 * item.loaded) / item.size) : 0;
   return (
-    <li className={`upload-row phase-${item.phase}`} data-testid="upload-row" data-phase={item.phase} data-file={item.fileName}>
+    <li className={`upload-row phase-${item.phase}`} data-testid="upload-row" data-phase={item.phase} data-file={item.fileName} data-loaded={item.loaded} data-activity-id={item.activityId}>
       <span className="file-name">{item.fileName}</span>
       <span className="phase">
         {item.phase === "rejected" && item.rejection
