@@ -73,7 +73,9 @@ def _stale(fresh: dict[Path, Path], committed: dict[Path, Path]) -> list[str]:
     return sorted(
         str(rel)
         for rel in set(fresh) | set(committed)
-        if rel not in fresh or rel not in committed or not filecmp.cmp(fresh[rel], committed[rel], shallow=False)
+        if rel not in fresh
+        or rel not in committed
+        or not filecmp.cmp(fresh[rel], committed[rel], shallow=False)
     )
 
 

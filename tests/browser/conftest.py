@@ -43,7 +43,9 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(INSTALL_HINT, pytrace=False)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -64,7 +66,10 @@ class Web:
 
     def page(self, *, locale: str = "en-GB", width: int = 1280, height: int = 900) -> Page:
         context = self.browser.new_context(
-            base_url=self.url, locale=locale, viewport={"width": width, "height": height}, accept_downloads=True
+            base_url=self.url,
+            locale=locale,
+            viewport={"width": width, "height": height},
+            accept_downloads=True,
         )
         context.set_default_timeout(UI_TIMEOUT_MS)
         self.contexts.append(context)
@@ -126,10 +131,14 @@ def upload_file(stack: Stack, token: str, path: Path) -> str:
             timeout=10,
         )
         if not created.duplicate:
-            put = httpx.put(created.upload_url, content=data, headers=dict(created.upload_headers), timeout=30)
+            put = httpx.put(
+                created.upload_url, content=data, headers=dict(created.upload_headers), timeout=30
+            )
             assert put.status_code == 200, put.text
             uploads.CompleteUpload(
-                up_pb.CompleteUploadRequest(activity_id=created.activity_id), metadata=bearer(token), timeout=10
+                up_pb.CompleteUploadRequest(activity_id=created.activity_id),
+                metadata=bearer(token),
+                timeout=10,
             )
         wait_final(stack, token, created.activity_id)
         return str(created.activity_id)

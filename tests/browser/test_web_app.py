@@ -36,7 +36,9 @@ def _text_of_metric(page: Page, field: str) -> tuple[str, float]:
 def _canvas_ink(page: Page, testid: str) -> int:
     """How many pixels of the chart's plot canvas are drawn (not transparent)."""
     return int(
-        page.get_by_test_id(testid).locator("canvas").first.evaluate(
+        page.get_by_test_id(testid)
+        .locator("canvas")
+        .first.evaluate(
             """(canvas) => {
                 const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
                 let ink = 0;
@@ -66,7 +68,9 @@ def test_the_page_opens_signed_in_as_the_dev_user_and_switches_by_name(web: Web,
     page.get_by_label("Dev user name").fill(name)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("signed-in-user")).to_have_text(name)
-    assert page.evaluate("JSON.parse(sessionStorage.getItem('fitcoach.devSession')).userId") == dev_user_id(name)
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('fitcoach.devSession')).userId") == dev_user_id(
+        name
+    )
     expect(page.get_by_role("heading", name="No activities yet")).to_be_visible()
 
 
@@ -158,7 +162,10 @@ def test_detail_page_shows_the_numbers_of_get_activity_with_charts_and_route(web
     page = web.signed_in(name, f"/activities/{run_id}")
     expect(page.get_by_role("heading", name=RUN)).to_be_visible()
     distance_text, distance = _text_of_metric(page, "distanceM")
-    assert distance == pytest.approx(computed.distance_m) and distance_text == f"{computed.distance_m / 1000:.2f} km"
+    assert (
+        distance == pytest.approx(computed.distance_m)
+        and distance_text == f"{computed.distance_m / 1000:.2f} km"
+    )
     moving_text, moving = _text_of_metric(page, "movingTimeS")
     minutes, seconds = divmod(round(computed.moving_time_s), 60)
     assert moving == pytest.approx(computed.moving_time_s) and moving_text == f"{minutes}:{seconds:02d}"
@@ -184,7 +191,9 @@ def test_detail_page_shows_the_numbers_of_get_activity_with_charts_and_route(web
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
-    ticks = [page.get_by_test_id(c).locator(".u-axis").first.inner_text() for c in ("chart-hr", "chart-elevation")]
+    ticks = [
+        page.get_by_test_id(c).locator(".u-axis").first.inner_text() for c in ("chart-hr", "chart-elevation")
+    ]
     assert ticks[0] == ticks[1] and "0:00" not in ticks[0]
 
     page.goto(f"/activities/{ride_id}")
@@ -218,9 +227,11 @@ def test_korean_and_english_and_screenshots_of_list_and_detail(web: Web, stack: 
     expect(page.get_by_role("button", name="원본 다운로드")).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "detail-ko.png", full_page=True)
     with grpc.insecure_channel(stack.gateway_address) as channel:
-        profile = act_grpc.ActivityServiceStub(channel).GetAthleteProfile(
-            act_pb.GetAthleteProfileRequest(), metadata=bearer(token), timeout=10
-        ).profile
+        profile = (
+            act_grpc.ActivityServiceStub(channel)
+            .GetAthleteProfile(act_pb.GetAthleteProfileRequest(), metadata=bearer(token), timeout=10)
+            .profile
+        )
     assert profile.language == "ko"  # advice follows the page's language
 
     page.get_by_test_id("language-switch").select_option("en")
@@ -273,7 +284,9 @@ def test_download_gives_the_original_bytes_and_delete_removes_everything(web: We
     with grpc.insecure_channel(stack.gateway_address) as channel:
         stub = act_grpc.ActivityServiceStub(channel)
         with pytest.raises(grpc.RpcError) as missing:
-            stub.GetActivity(act_pb.GetActivityRequest(activity_id=activity_id), metadata=bearer(token), timeout=10)
+            stub.GetActivity(
+                act_pb.GetActivityRequest(activity_id=activity_id), metadata=bearer(token), timeout=10
+            )
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
         trend = stub.GetFitnessTrend(
             act_pb.GetFitnessTrendRequest(start_date="2015-08-10", end_date="2015-08-20"),
@@ -347,9 +360,13 @@ def test_profile_saves_thresholds_units_and_rejects_nonsense(web: Web, stack: St
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved.")).to_be_visible()
     with grpc.insecure_channel(stack.gateway_address) as channel:
-        profile = act_grpc.ActivityServiceStub(channel).GetAthleteProfile(
-            act_pb.GetAthleteProfileRequest(), metadata=bearer(web.token(name)), timeout=10
-        ).profile
+        profile = (
+            act_grpc.ActivityServiceStub(channel)
+            .GetAthleteProfile(
+                act_pb.GetAthleteProfileRequest(), metadata=bearer(web.token(name)), timeout=10
+            )
+            .profile
+        )
     assert profile.max_hr_bpm == 188 and profile.weight_kg == 61.5
     assert profile.units == act_pb.UNIT_SYSTEM_IMPERIAL
     page.get_by_label("Max heart rate").fill("1900")

@@ -31,9 +31,7 @@ def dist(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def client_for(
-    dist: Path, tmp_path: Path
-) -> AsyncIterator[Callable[..., Any]]:
+async def client_for(dist: Path, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     clients: list[TestClient[Any, Any]] = []
 
     async def make(**env: str) -> TestClient[Any, Any]:
@@ -64,7 +62,10 @@ async def test_app_routes_get_index_assets_are_immutable_and_missing_files_are_4
     assert asset.headers["X-Content-Type-Options"] == "nosniff"
     assert (await client.get("/assets/index-old.js")).status == 404
     assert (await client.get("/nothing-here.png")).status == 404
-    assert (await client.get("/../../etc/passwd")).status in (200, 404)  # normalised to an app route, never a file
+    assert (await client.get("/../../etc/passwd")).status in (
+        200,
+        404,
+    )  # normalised to an app route, never a file
     assert "root:" not in await (await client.get("/%2e%2e/%2e%2e/etc/passwd")).text()
 
 
@@ -80,7 +81,11 @@ async def test_config_says_how_to_sign_in_and_never_carries_the_secret(client_fo
     text = await response.text()
     assert SECRET not in text and response.headers["Cache-Control"] == "no-store"
     config = await response.json()
-    assert config["auth"] == {"mode": "supabase", "supabaseUrl": "https://x.supabase.co", "anonKey": "anon-key"}
+    assert config["auth"] == {
+        "mode": "supabase",
+        "supabaseUrl": "https://x.supabase.co",
+        "anonKey": "anon-key",
+    }
     assert config["map"]["tileUrl"] == "https://tiles.example/{z}/{x}/{y}.png"
     assert config["maxUploadBytes"] == 1000
     bare = await (await (await client_for(AUTH_MODE="hs256")).get("/config.json")).json()

@@ -76,7 +76,7 @@ export class Formatter {
 
   /** Distances: km/mi with two decimals; short ones (and swims) in m/yd. */
   distance(metres: number | undefined, kind: SportKind = "other"): string {
-    if (!isNumber(metres)) return "–";
+    if (!isNumber(metres) || metres <= 0) return "–"; // indoor files record no distance
     if (kind === "swim") {
       return this.units === "imperial"
         ? this.unit(metres / METRES_PER_YARD, "yard", 0)
@@ -95,7 +95,7 @@ export class Formatter {
   }
 
   speed(mps: number | undefined): string {
-    if (!isNumber(mps)) return "–";
+    if (!isNumber(mps) || mps <= 0) return "–";
     return this.units === "imperial"
       ? this.unit((mps * 3600) / METRES_PER_MILE, "mile-per-hour", 1)
       : this.unit(mps * 3.6, "kilometer-per-hour", 1);
