@@ -1,6 +1,6 @@
-import { TransportProvider } from "@connectrpc/connect-query";
-import { QueryClientProvider } from "@tanstack/react-query";
-import { lazy, Suspense, useState } from "react";
+import { createQueryOptions, TransportProvider } from "@connectrpc/connect-query";
+import { QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Link, Route, Routes, useLocation } from "react-router-dom";
 import { Card, EmptyState, Loading } from "../components/ui.js";
@@ -9,6 +9,7 @@ import { AuthProvider, useAuth } from "../features/auth/AuthProvider.js";
 import { SignInPage } from "../features/auth/SignInPage.js";
 import { UploadPanel } from "../features/upload/UploadPanel.js";
 import { UploadProvider } from "../features/upload/UploadProvider.js";
+import { ActivityService } from "../gen/fitcoach/activity/v1/activity_service_pb.js";
 import type { AppConfig } from "../lib/config.js";
 import { ConfigContext } from "../lib/configContext.js";
 import { transport } from "../lib/transport.js";
@@ -17,7 +18,11 @@ import { PreferencesProvider } from "./PreferencesProvider.js";
 import { createQueryClient } from "./queryClient.js";
 
 // Pages after the first are separate chunks: the list (the first page) loads without uPlot and Leaflet.
-const ActivityDetailPage = lazy(() => import("../features/activities/ActivityDetailPage.js"));
+const loadDetailPage = () => import("../features/activities/ActivityDetailPage.js");
+const ActivityDetailPage = lazy(loadDetailPage);
+const DETAIL_PATH = /^\/activities\/([^/]+)\/?$/;
+// Opened straight on an activity (a link, a reload): fetch its page's code while signing in.
+if (typeof window !== "undefined" && DETAIL_PATH.test(window.location.pathname)) void loadDetailPage();
 const FitnessPage = lazy(() => import("../features/fitness/FitnessPage.js"));
 const ProfilePage = lazy(() => import("../features/profile/ProfilePage.js"));
 
@@ -43,6 +48,15 @@ export function App({ config }: { config: AppConfig }) {
 function Shell() {
   const { state } = useAuth();
   const signedIn = state.status === "signedIn";
+  const queryClient = useQueryClient();
+  const location = useLocation();
+  // The activity's data is fetched as soon as there is a token, beside its page's code, not after it.
+  useEffect(() => {
+    const activityId = DETAIL_PATH.exec(location.pathname)?.[1];
+    if (signedIn && activityId) {
+      void queryClient.prefetchQuery(createQueryOptions(ActivityService.method.getActivity, { activityId }, { transport }));
+    }
+  }, [signedIn, location.pathname, queryClient]);
   return (
     <PreferencesProvider signedIn={signedIn}>
       <Layout>

@@ -13,7 +13,8 @@ export interface AppConfig {
 }
 
 export async function loadConfig(fetchImpl: typeof fetch = fetch): Promise<AppConfig> {
-  const response = await fetchImpl("/config.json", { cache: "no-store" });
+  // Same mode and credentials as the <link rel="preload"> in index.html, so the preloaded answer is used.
+  const response = await fetchImpl("/config.json", { mode: "cors", credentials: "same-origin" });
   if (!response.ok) {
     throw new Error(`/config.json answered HTTP ${response.status}`);
   }

@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { Card, ErrorState, Loading, Stat } from "../../components/ui.js";
@@ -23,7 +23,10 @@ import { followActivity, isFinalStatus } from "../../lib/watch.js";
 import { ActivityCharts } from "./Charts.js";
 import { differs, formatMetric, METRICS, metricValue, uncataloguedFields, type MetricDef, type MetricGroup } from "./metrics.js";
 import { PowerCurve } from "./PowerCurve.js";
-import { RouteMap, trackPoints } from "./RouteMap.js";
+import { trackPoints } from "./track.js";
+
+// Leaflet is the largest piece of this page: loaded beside it, so the numbers and charts never wait for it.
+const RouteMap = lazy(() => import("./RouteMap.js"));
 import { BestEfforts, LapsTable, SplitsTable, SwimCard, Zones } from "./SessionTables.js";
 
 export default function ActivityDetailPage() {
@@ -120,7 +123,9 @@ function ActivityView({ activity }: { activity: Activity }) {
 
       {points.length > 1 && (
         <Card title={t("detail.route")} id="route">
-          <RouteMap points={points} />
+          <Suspense fallback={<Loading />}>
+            <RouteMap points={points} />
+          </Suspense>
         </Card>
       )}
 
