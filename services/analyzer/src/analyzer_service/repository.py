@@ -119,7 +119,7 @@ class Repository:
         async with self.pool.acquire() as conn, conn.transaction():
             # The owner deleted it (the upload row is gone): a late or replayed event must not bring it back.
             if not await conn.fetchval(
-                "SELECT true FROM upload.activities WHERE id = $1", uuid.UUID(activity_id)
+                "SELECT true FROM upload.activities_v1 WHERE id = $1", uuid.UUID(activity_id)
             ):
                 return ClaimOutcome.DELETED
             row = await conn.fetchrow(
@@ -329,7 +329,7 @@ class Repository:
                 DELETE FROM analyzer.activities a
                 WHERE a.activity_id IN (
                     SELECT activity_id FROM analyzer.activities x
-                    WHERE NOT EXISTS (SELECT 1 FROM upload.activities u WHERE u.id = x.activity_id)
+                    WHERE NOT EXISTS (SELECT 1 FROM upload.activities_v1 u WHERE u.id = x.activity_id)
                     LIMIT $1 FOR UPDATE SKIP LOCKED)
                 RETURNING a.activity_id
                 """,
@@ -399,7 +399,7 @@ class Repository:
             FROM analyzer.results r
             JOIN analyzer.activities a ON a.activity_id = r.activity_id AND a.result_version = r.analyzer_version
             -- A deleted activity stops counting the moment its upload row is gone (before the purge runs).
-            JOIN upload.activities u ON u.id = r.activity_id
+            JOIN upload.activities_v1 u ON u.id = r.activity_id
             WHERE r.user_id = $1 AND r.local_date IS NOT NULL AND r.local_date <= $2
             GROUP BY r.local_date ORDER BY r.local_date
             """,
@@ -416,7 +416,7 @@ class Repository:
         sessions_col = "r.sessions" if full else "NULL::jsonb AS sessions"
         row = await self.pool.fetchrow(
             f"""
-            WITH u AS (SELECT * FROM upload.activities WHERE id = $1 AND user_id = $2),
+            WITH u AS (SELECT * FROM upload.activities_v1 WHERE id = $1 AND user_id = $2),
                  a AS (SELECT * FROM analyzer.activities WHERE activity_id = $1 AND user_id = $2)
             SELECT {_ACTIVITY_COLUMNS}, {sessions_col}
             FROM u LEFT JOIN a ON a.activity_id = u.id
@@ -452,7 +452,7 @@ class Repository:
         rows = await self.pool.fetch(
             f"""
             SELECT {_ACTIVITY_COLUMNS}
-            FROM upload.activities u
+            FROM upload.activities_v1 u
             LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
             WHERE u.user_id = $1 AND ($3 = '' OR r.sport = $3) {keyset}

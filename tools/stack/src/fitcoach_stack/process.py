@@ -18,15 +18,9 @@ class ServerStartError(RuntimeError):
     """A server did not become ready in time (the message carries the tail of its log)."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS just handed out (bind 0) — never a standard one, free unless someone races us for it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """`count` distinct free ports (all sockets held open together so the OS can't hand one out twice)."""
+    """`count` distinct ports the OS just handed out (bind 0: never a standard one), all sockets held open
+    together so the OS can't hand one out twice; free unless someone races us for them."""
     socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
     try:
         for sock in socks:
