@@ -12,7 +12,7 @@ from fitctl.cli import build_parser, main
 
 def test_every_command_is_registered() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"upload", "show", "list", "token", "analyze"}
+    assert set(commands) == {"upload", "show", "list", "download", "delete", "token", "analyze"}
 
 
 def test_analyze_runs_through_the_cli_with_options_after_the_command(

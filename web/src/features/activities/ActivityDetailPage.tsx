@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { Card, ErrorState, Loading, Stat } from "../../components/ui.js";
@@ -53,15 +53,18 @@ export default function ActivityDetailPage() {
 function useLiveStatus(activity: Activity | undefined, onChange: () => void) {
   const id = activity?.activityId;
   const final = activity ? isFinalStatus(activity) || activity.status === ActivityStatus.PENDING : true;
+  const latest = useRef(onChange);
+  latest.current = onChange;
   useEffect(() => {
     if (!id || final) return;
     const controller = new AbortController();
-    followActivity((req, opts) => activityClient.watchActivity(req, opts), id, onChange, controller.signal).catch(() => {
+    const changed = () => latest.current();
+    followActivity((req, opts) => activityClient.watchActivity(req, opts), id, changed, controller.signal).catch(() => {
       // NOT_FOUND (deleted meanwhile) or a closed session: the refetch shows it.
-      if (!controller.signal.aborted) onChange();
+      if (!controller.signal.aborted) changed();
     });
     return () => controller.abort(); // leaving the page closes the stream
-  }, [id, final]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [id, final]);
 }
 
 function ActivityView({ activity }: { activity: Activity }) {
