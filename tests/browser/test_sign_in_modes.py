@@ -60,7 +60,9 @@ def test_supabase_mode_offers_email_sign_in_and_no_dev_sign_in(web: Web, supabas
     expect(page.get_by_role("heading", name="Sign in to FitCoach")).to_be_visible()
     expect(page.get_by_label("Email")).to_be_visible()
     expect(page.get_by_label("Password")).to_be_visible()
-    expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_disabled()  # until an email is typed
+    expect(
+        page.get_by_role("button", name="Email me a sign-in link")
+    ).to_be_disabled()  # until an email is typed
     page.get_by_label("Email").fill("athlete@example.com")
     expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_enabled()
     expect(page.get_by_label("Dev user name")).to_have_count(0)
