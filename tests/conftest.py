@@ -14,6 +14,13 @@ from fitcoach_stack.stack import Stack
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps its own asyncio loop running in the main thread
+    while the session's browser is open, so an async test after them could not start its loop; last, they
+    still share one browser (and the stack) for the whole session."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: object, s3_server: object
