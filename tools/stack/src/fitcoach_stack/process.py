@@ -47,6 +47,20 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def _wait_unreaped(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait up to `timeout` for `proc` to exit, leaving it a zombie (not reaped), so its pid stays ours."""
+    deadline = time.monotonic() + timeout
+    while proc.returncode is None:
+        try:
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:  # reaped elsewhere meanwhile
+            return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
+
+
 class ManagedProcess:
     """Starts `argv` in a new session (so stop() can signal the whole group) with stdout+stderr in `log_path`."""
 
@@ -133,12 +147,12 @@ class ManagedProcess:
         # The leader only: it shuts its own children down in order (postgres backends, weed's goroutines).
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(self.stop_signal)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
+        _wait_unreaped(proc, timeout)
         # Children that outlived the leader (or a leader that ignored SIGTERM) are killed with the group.
-        self._signal_group(signal.SIGKILL)
+        # The leader is not reaped yet, so its pid (= the group id) cannot have been reused: this can only
+        # reach our own group, never a stranger's new session that happened to get the same number.
+        if proc.returncode is None:
+            self._signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
         self.proc = None

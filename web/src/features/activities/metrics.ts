@@ -47,6 +47,11 @@ export const METRICS: readonly MetricDef[] = [
   { field: "intensityFactor", kind: "decimal2", group: "load" },
   { field: "efficiencyFactor", kind: "decimal2", group: "load" },
   { field: "decouplingPct", kind: "percent", group: "load" },
+  { field: "maxDepthM", kind: "elevation", group: "headline" },
+  { field: "avgDepthM", kind: "elevation", group: "more" },
+  { field: "bottomTimeS", kind: "duration", group: "headline" },
+  { field: "surfaceIntervalS", kind: "duration", group: "more" },
+  { field: "diveCount", kind: "integer", group: "headline" },
 ];
 
 const KNOWN = new Set(METRICS.map((m) => m.field));

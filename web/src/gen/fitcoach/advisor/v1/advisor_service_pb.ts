@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fitcoach/advisor/v1/advisor_service.proto.
  */
 export const file_fitcoach_advisor_v1_advisor_service: GenFile = /*@__PURE__*/
-  fileDesc("CilmaXRjb2FjaC9hZHZpc29yL3YxL2Fkdmlzb3Jfc2VydmljZS5wcm90bxITZml0Y29hY2guYWR2aXNvci52MSLhAQoVR2VuZXJhdGVBZHZpY2VSZXF1ZXN0EhAKCGxhbmd1YWdlGAEgASgJEjQKB3dvcmtvdXQYAiABKAsyIy5maXRjb2FjaC5hZHZpc29yLnYxLldvcmtvdXROdW1iZXJzEjQKC3JlY2VudF9kYXlzGAMgAygLMh8uZml0Y29hY2guYWR2aXNvci52MS5GaXRuZXNzRGF5EjQKB2F0aGxldGUYBCABKAsyIy5maXRjb2FjaC5hZHZpc29yLnYxLkF0aGxldGVOdW1iZXJzEhQKDG9mZmxpbmVfb25seRgFIAEoCCKTBQoOV29ya291dE51bWJlcnMSDQoFc3BvcnQYASABKAkSEQoJc3ViX3Nwb3J0GAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKCmRpc3RhbmNlX20YBCABKAFIAIgBARIZCgx0aW1lcl90aW1lX3MYBSABKAFIAYgBARIaCg1tb3ZpbmdfdGltZV9zGAYgASgBSAKIAQESGgoNYXZnX3NwZWVkX21wcxgHIAEoAUgDiAEBEhcKCmF2Z19ocl9icG0YCCABKAFIBIgBARIXCgptYXhfaHJfYnBtGAkgASgBSAWIAQESFQoIYXNjZW50X20YCiABKAFIBogBARIYCgthdmdfcG93ZXJfdxgLIAEoAUgHiAEBEh8KEm5vcm1hbGl6ZWRfcG93ZXJfdxgMIAEoAUgIiAEBEhoKDXRyYWluaW5nX2xvYWQYDSABKAFICYgBARIbCg5kZWNvdXBsaW5nX3BjdBgOIAEoAUgKiAEBEh0KEGludGVuc2l0eV9mYWN0b3IYDyABKAFIC4gBARIXCg9ocl96b25lX3NlY29uZHMYECADKAFCDQoLX2Rpc3RhbmNlX21CDwoNX3RpbWVyX3RpbWVfc0IQCg5fbW92aW5nX3RpbWVfc0IQCg5fYXZnX3NwZWVkX21wc0INCgtfYXZnX2hyX2JwbUINCgtfbWF4X2hyX2JwbUILCglfYXNjZW50X21CDgoMX2F2Z19wb3dlcl93QhUKE19ub3JtYWxpemVkX3Bvd2VyX3dCEAoOX3RyYWluaW5nX2xvYWRCEQoPX2RlY291cGxpbmdfcGN0QhMKEV9pbnRlbnNpdHlfZmFjdG9yIk8KCkZpdG5lc3NEYXkSDAoEZGF0ZRgBIAEoCRIMCgRsb2FkGAIgASgBEgsKA2N0bBgDIAEoARILCgNhdGwYBCABKAESCwoDdHNiGAUgASgBIrQBCg5BdGhsZXRlTnVtYmVycxIXCgptYXhfaHJfYnBtGAEgASgBSACIAQESGAoLcmVzdF9ocl9icG0YAiABKAFIAYgBARIdChB0aHJlc2hvbGRfaHJfYnBtGAMgASgBSAKIAQESEgoFZnRwX3cYBCABKAFIA4gBAUINCgtfbWF4X2hyX2JwbUIOCgxfcmVzdF9ocl9icG1CEwoRX3RocmVzaG9sZF9ocl9icG1CCAoGX2Z0cF93IkUKFkdlbmVyYXRlQWR2aWNlUmVzcG9uc2USKwoGYWR2aWNlGAEgASgLMhsuZml0Y29hY2guYWR2aXNvci52MS5BZHZpY2UimQIKBkFkdmljZRIPCgdzdW1tYXJ5GAEgASgJEhEKCXdlbnRfd2VsbBgCIAMoCRISCgp0b19pbXByb3ZlGAMgAygJEhQKDG5leHRfc2Vzc2lvbhgEIAEoCRIQCghsYW5ndWFnZRgFIAEoCRIrCgZlbmdpbmUYBiABKA4yGy5maXRjb2FjaC5hZHZpc29yLnYxLkVuZ2luZRINCgVtb2RlbBgHIAEoCRIWCg5wcm9tcHRfdmVyc2lvbhgIIAEoCRISCgppbnB1dF9oYXNoGAkgASgJEhcKD2ZhbGxiYWNrX3JlYXNvbhgKIAEoCRIuCgpjcmVhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpHCgZFbmdpbmUSFgoSRU5HSU5FX1VOU1BFQ0lGSUVEEAASEQoNRU5HSU5FX0dFTUlOSRABEhIKDkVOR0lORV9PRkZMSU5FEAIygAEKDkFkdmlzb3JTZXJ2aWNlEm4KDkdlbmVyYXRlQWR2aWNlEiouZml0Y29hY2guYWR2aXNvci52MS5HZW5lcmF0ZUFkdmljZVJlcXVlc3QaKy5maXRjb2FjaC5hZHZpc29yLnYxLkdlbmVyYXRlQWR2aWNlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CilmaXRjb2FjaC9hZHZpc29yL3YxL2Fkdmlzb3Jfc2VydmljZS5wcm90bxITZml0Y29hY2guYWR2aXNvci52MSKYAgoVR2VuZXJhdGVBZHZpY2VSZXF1ZXN0EhAKCGxhbmd1YWdlGAEgASgJEjQKB3dvcmtvdXQYAiABKAsyIy5maXRjb2FjaC5hZHZpc29yLnYxLldvcmtvdXROdW1iZXJzEjQKC3JlY2VudF9kYXlzGAMgAygLMh8uZml0Y29hY2guYWR2aXNvci52MS5GaXRuZXNzRGF5EjQKB2F0aGxldGUYBCABKAsyIy5maXRjb2FjaC5hZHZpc29yLnYxLkF0aGxldGVOdW1iZXJzEhQKDG9mZmxpbmVfb25seRgFIAEoCBI1CgdoaXN0b3J5GAYgASgLMiQuZml0Y29hY2guYWR2aXNvci52MS5UcmFpbmluZ0hpc3RvcnkirgEKD1RyYWluaW5nSGlzdG9yeRIhChlkYXlzX3NpbmNlX2ZpcnN0X2FjdGl2aXR5GAEgASgFEhMKC2FjdGl2ZV9kYXlzGAIgASgFEhcKD3dlZWtzX3dpdGhfZGF0YRgDIAEoBRIpChxkYXlzX3NpbmNlX3ByZXZpb3VzX2FjdGl2aXR5GAQgASgFSACIAQFCHwodX2RheXNfc2luY2VfcHJldmlvdXNfYWN0aXZpdHki9QYKDldvcmtvdXROdW1iZXJzEg0KBXNwb3J0GAEgASgJEhEKCXN1Yl9zcG9ydBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCgpkaXN0YW5jZV9tGAQgASgBSACIAQESGQoMdGltZXJfdGltZV9zGAUgASgBSAGIAQESGgoNbW92aW5nX3RpbWVfcxgGIAEoAUgCiAEBEhoKDWF2Z19zcGVlZF9tcHMYByABKAFIA4gBARIXCgphdmdfaHJfYnBtGAggASgBSASIAQESFwoKbWF4X2hyX2JwbRgJIAEoAUgFiAEBEhUKCGFzY2VudF9tGAogASgBSAaIAQESGAoLYXZnX3Bvd2VyX3cYCyABKAFIB4gBARIfChJub3JtYWxpemVkX3Bvd2VyX3cYDCABKAFICIgBARIaCg10cmFpbmluZ19sb2FkGA0gASgBSAmIAQESGwoOZGVjb3VwbGluZ19wY3QYDiABKAFICogBARIdChBpbnRlbnNpdHlfZmFjdG9yGA8gASgBSAuIAQESFwoPaHJfem9uZV9zZWNvbmRzGBAgAygBEhgKC21heF9kZXB0aF9tGBEgASgBSAyIAQESGAoLYXZnX2RlcHRoX20YEiABKAFIDYgBARIaCg1ib3R0b21fdGltZV9zGBMgASgBSA6IAQESHwoSc3VyZmFjZV9pbnRlcnZhbF9zGBQgASgBSA+IAQESFwoKZGl2ZV9jb3VudBgVIAEoBUgQiAEBQg0KC19kaXN0YW5jZV9tQg8KDV90aW1lcl90aW1lX3NCEAoOX21vdmluZ190aW1lX3NCEAoOX2F2Z19zcGVlZF9tcHNCDQoLX2F2Z19ocl9icG1CDQoLX21heF9ocl9icG1CCwoJX2FzY2VudF9tQg4KDF9hdmdfcG93ZXJfd0IVChNfbm9ybWFsaXplZF9wb3dlcl93QhAKDl90cmFpbmluZ19sb2FkQhEKD19kZWNvdXBsaW5nX3BjdEITChFfaW50ZW5zaXR5X2ZhY3RvckIOCgxfbWF4X2RlcHRoX21CDgoMX2F2Z19kZXB0aF9tQhAKDl9ib3R0b21fdGltZV9zQhUKE19zdXJmYWNlX2ludGVydmFsX3NCDQoLX2RpdmVfY291bnQiTwoKRml0bmVzc0RheRIMCgRkYXRlGAEgASgJEgwKBGxvYWQYAiABKAESCwoDY3RsGAMgASgBEgsKA2F0bBgEIAEoARILCgN0c2IYBSABKAEitAEKDkF0aGxldGVOdW1iZXJzEhcKCm1heF9ocl9icG0YASABKAFIAIgBARIYCgtyZXN0X2hyX2JwbRgCIAEoAUgBiAEBEh0KEHRocmVzaG9sZF9ocl9icG0YAyABKAFIAogBARISCgVmdHBfdxgEIAEoAUgDiAEBQg0KC19tYXhfaHJfYnBtQg4KDF9yZXN0X2hyX2JwbUITChFfdGhyZXNob2xkX2hyX2JwbUIICgZfZnRwX3ciRQoWR2VuZXJhdGVBZHZpY2VSZXNwb25zZRIrCgZhZHZpY2UYASABKAsyGy5maXRjb2FjaC5hZHZpc29yLnYxLkFkdmljZSKZAgoGQWR2aWNlEg8KB3N1bW1hcnkYASABKAkSEQoJd2VudF93ZWxsGAIgAygJEhIKCnRvX2ltcHJvdmUYAyADKAkSFAoMbmV4dF9zZXNzaW9uGAQgASgJEhAKCGxhbmd1YWdlGAUgASgJEisKBmVuZ2luZRgGIAEoDjIbLmZpdGNvYWNoLmFkdmlzb3IudjEuRW5naW5lEg0KBW1vZGVsGAcgASgJEhYKDnByb21wdF92ZXJzaW9uGAggASgJEhIKCmlucHV0X2hhc2gYCSABKAkSFwoPZmFsbGJhY2tfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKkcKBkVuZ2luZRIWChJFTkdJTkVfVU5TUEVDSUZJRUQQABIRCg1FTkdJTkVfR0VNSU5JEAESEgoORU5HSU5FX09GRkxJTkUQAjKAAQoOQWR2aXNvclNlcnZpY2USbgoOR2VuZXJhdGVBZHZpY2USKi5maXRjb2FjaC5hZHZpc29yLnYxLkdlbmVyYXRlQWR2aWNlUmVxdWVzdBorLmZpdGNvYWNoLmFkdmlzb3IudjEuR2VuZXJhdGVBZHZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * GenerateAdviceRequest carries the numbers the coach may use. It deliberately holds no user-controlled
@@ -55,6 +55,14 @@ export type GenerateAdviceRequest = Message<"fitcoach.advisor.v1.GenerateAdviceR
    * @generated from field: bool offline_only = 5;
    */
   offlineOnly: boolean;
+
+  /**
+   * How much training history the athlete has on the workout's day. Unset: the advisor counts only what
+   * recent_days shows.
+   *
+   * @generated from field: fitcoach.advisor.v1.TrainingHistory history = 6;
+   */
+  history?: TrainingHistory | undefined;
 };
 
 /**
@@ -63,6 +71,49 @@ export type GenerateAdviceRequest = Message<"fitcoach.advisor.v1.GenerateAdviceR
  */
 export const GenerateAdviceRequestSchema: GenMessage<GenerateAdviceRequest> = /*@__PURE__*/
   messageDesc(file_fitcoach_advisor_v1_advisor_service, 0);
+
+/**
+ * TrainingHistory says how much history the training-load numbers rest on: CTL is a 42-day average, so for
+ * the first weeks it reflects how little has been recorded rather than the athlete's fitness.
+ *
+ * @generated from message fitcoach.advisor.v1.TrainingHistory
+ */
+export type TrainingHistory = Message<"fitcoach.advisor.v1.TrainingHistory"> & {
+  /**
+   * Days from the first recorded activity to the workout's day (0: this is the first day).
+   *
+   * @generated from field: int32 days_since_first_activity = 1;
+   */
+  daysSinceFirstActivity: number;
+
+  /**
+   * Days with at least one activity, the workout's day included.
+   *
+   * @generated from field: int32 active_days = 2;
+   */
+  activeDays: number;
+
+  /**
+   * 7-day blocks, counted back from the workout's day, that hold an activity.
+   *
+   * @generated from field: int32 weeks_with_data = 3;
+   */
+  weeksWithData: number;
+
+  /**
+   * Days since the previous day with an activity; unset when there is none.
+   *
+   * @generated from field: optional int32 days_since_previous_activity = 4;
+   */
+  daysSincePreviousActivity?: number | undefined;
+};
+
+/**
+ * Describes the message fitcoach.advisor.v1.TrainingHistory.
+ * Use `create(TrainingHistorySchema)` to create a new message.
+ */
+export const TrainingHistorySchema: GenMessage<TrainingHistory> = /*@__PURE__*/
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 1);
 
 /**
  * WorkoutNumbers summarises one activity. Absent values are not set.
@@ -181,6 +232,41 @@ export type WorkoutNumbers = Message<"fitcoach.advisor.v1.WorkoutNumbers"> & {
    * @generated from field: repeated double hr_zone_seconds = 16;
    */
   hrZoneSeconds: number[];
+
+  /**
+   * Dives: deepest point, metres.
+   *
+   * @generated from field: optional double max_depth_m = 17;
+   */
+  maxDepthM?: number | undefined;
+
+  /**
+   * Dives: average depth under water, metres.
+   *
+   * @generated from field: optional double avg_depth_m = 18;
+   */
+  avgDepthM?: number | undefined;
+
+  /**
+   * Dives: time under water, all dives together, seconds.
+   *
+   * @generated from field: optional double bottom_time_s = 19;
+   */
+  bottomTimeS?: number | undefined;
+
+  /**
+   * Dives: shortest time at the surface between two dives, seconds.
+   *
+   * @generated from field: optional double surface_interval_s = 20;
+   */
+  surfaceIntervalS?: number | undefined;
+
+  /**
+   * Dives: number of dives.
+   *
+   * @generated from field: optional int32 dive_count = 21;
+   */
+  diveCount?: number | undefined;
 };
 
 /**
@@ -188,7 +274,7 @@ export type WorkoutNumbers = Message<"fitcoach.advisor.v1.WorkoutNumbers"> & {
  * Use `create(WorkoutNumbersSchema)` to create a new message.
  */
 export const WorkoutNumbersSchema: GenMessage<WorkoutNumbers> = /*@__PURE__*/
-  messageDesc(file_fitcoach_advisor_v1_advisor_service, 1);
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 2);
 
 /**
  * FitnessDay is one day of the athlete's training-load history.
@@ -237,7 +323,7 @@ export type FitnessDay = Message<"fitcoach.advisor.v1.FitnessDay"> & {
  * Use `create(FitnessDaySchema)` to create a new message.
  */
 export const FitnessDaySchema: GenMessage<FitnessDay> = /*@__PURE__*/
-  messageDesc(file_fitcoach_advisor_v1_advisor_service, 2);
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 3);
 
 /**
  * AthleteNumbers are the athlete's physiological settings, when known.
@@ -279,7 +365,7 @@ export type AthleteNumbers = Message<"fitcoach.advisor.v1.AthleteNumbers"> & {
  * Use `create(AthleteNumbersSchema)` to create a new message.
  */
 export const AthleteNumbersSchema: GenMessage<AthleteNumbers> = /*@__PURE__*/
-  messageDesc(file_fitcoach_advisor_v1_advisor_service, 3);
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 4);
 
 /**
  * GenerateAdviceResponse holds the advice.
@@ -300,7 +386,7 @@ export type GenerateAdviceResponse = Message<"fitcoach.advisor.v1.GenerateAdvice
  * Use `create(GenerateAdviceResponseSchema)` to create a new message.
  */
 export const GenerateAdviceResponseSchema: GenMessage<GenerateAdviceResponse> = /*@__PURE__*/
-  messageDesc(file_fitcoach_advisor_v1_advisor_service, 4);
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 5);
 
 /**
  * Advice is structured coaching feedback on one activity.
@@ -392,7 +478,7 @@ export type Advice = Message<"fitcoach.advisor.v1.Advice"> & {
  * Use `create(AdviceSchema)` to create a new message.
  */
 export const AdviceSchema: GenMessage<Advice> = /*@__PURE__*/
-  messageDesc(file_fitcoach_advisor_v1_advisor_service, 5);
+  messageDesc(file_fitcoach_advisor_v1_advisor_service, 6);
 
 /**
  * Engine names which coach produced an advice.
