@@ -12,6 +12,7 @@ BENCHMARKS = [
     ("analysis: decode + metrics per file", ["analysis.py"]),
     ("pipeline: upload → analyzed through the running system", ["pipeline.py"]),
     ("web app: first page JavaScript and detail page of the 100k-record file", ["web.py"]),
+    ("fitctl analyze: time to the first file", ["fitctl_start.py"]),
 ]
 
 

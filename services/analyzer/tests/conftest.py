@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,8 +33,8 @@ from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_server
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit"
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
 JWT_SECRET = "analyzer-tests-secret-" + "x" * 32
 ADVISOR_SERVICE_TOKEN = "analyzer-tests-advisor-token-" + "a" * 32

@@ -24,7 +24,7 @@ import hmac
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,6 +39,7 @@ from .settings import AuthSettings
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
 SYMMETRIC_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "sub", "aud", "iss")
+LEEWAY_S = 5  # clock skew between Supabase and this machine
 OPERATOR_ROLE = "operator"
 SERVICE_ROLE = "service"
 # A service token is a random secret, not a password a person remembers: 32 characters of
@@ -86,12 +87,22 @@ class Verifier(Protocol):
 
 
 class JwksCache:
-    """Public keys of a JWKS endpoint by kid; refetches on an unknown kid at most once per cooldown."""
+    """Public keys of a JWKS endpoint by kid; refetches on an unknown kid at most once per cooldown.
 
-    def __init__(self, url: str, cooldown_s: float = 30.0, client: httpx.AsyncClient | None = None) -> None:
+    `clock` (monotonic seconds) is injectable so tests step through the cooldown instead of sleeping."""
+
+    def __init__(
+        self,
+        url: str,
+        cooldown_s: float = 30.0,
+        client: httpx.AsyncClient | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url
         self.cooldown_s = cooldown_s
         self._client = client
+        self._clock = clock
         self._keys: dict[str, PyJWK] = {}
         self._last_fetch = float("-inf")
         self._lock = asyncio.Lock()
@@ -101,12 +112,12 @@ class JwksCache:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._last_fetch >= self.cooldown_s:
+            if kid not in self._keys and self._clock() - self._last_fetch >= self.cooldown_s:
                 await self._fetch()
         return self._keys.get(kid)
 
     async def _fetch(self) -> None:
-        self._last_fetch = time.monotonic()
+        self._last_fetch = self._clock()
         self.fetches += 1
         client = self._client or httpx.AsyncClient(timeout=5.0)
         try:
@@ -158,28 +169,32 @@ class TokenVerifier:
         return cls(settings)
 
     async def verify(self, token: str) -> Principal:
+        # Messages name what is wrong in plain words; PyJWT's own texts ("Invalid header string: 'utf-8'
+        # codec can't decode ...") describe the library, not the token, and never reach the caller.
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"malformed token: {exc}") from None
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise Unauthenticated("malformed token") from None
         alg = header.get("alg")
         if self.settings.mode == "jwks":
             if alg not in ASYMMETRIC_ALGORITHMS:
-                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} not accepted")
             assert self.jwks is not None
             jwk = await self.jwks.get(str(header.get("kid", "")))
             if jwk is None:
                 raise Unauthenticated("token signed by an unknown key")
             if jwk.algorithm_name != alg:
                 # An ES256 header naming an RSA key (or the reverse) would make PyJWT raise TypeError.
-                raise Unauthenticated(f"token algorithm {alg!r} does not match its key")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} does not match its key")
             key: Any = jwk.key
             algorithms = [alg]
         else:
             if alg not in SYMMETRIC_ALGORITHMS:
-                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} not accepted")
             key = self.settings.jwt_secret
             algorithms = list(SYMMETRIC_ALGORITHMS)
+        _check_time_claims(unverified, self.settings.max_token_lifetime_s)
         try:
             claims = jwt.decode(
                 token,
@@ -188,11 +203,51 @@ class TokenVerifier:
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
                 options={"require": list(REQUIRED_CLAIMS)},
-                leeway=5,
+                leeway=LEEWAY_S,
             )
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"invalid token: {exc}") from None
+            raise Unauthenticated(_plain_reason(exc)) from None
         return principal_from_claims(claims)
+
+
+def _shown(value: Any) -> str:
+    """A header value for an error message: short, and only if it is a plain string."""
+    return repr(value[:20]) if isinstance(value, str) else "of an unknown kind"
+
+
+def _plain_reason(exc: jwt.PyJWTError) -> str:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return "token expired"
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return "token not yet valid"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return "token audience not accepted"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "token issuer not accepted"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"token has no {exc.claim} claim"
+    if isinstance(exc, jwt.exceptions.InvalidSubjectError):
+        return "token subject is not a user id"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "token signature is invalid"
+    if isinstance(exc, jwt.DecodeError):
+        return "malformed token"
+    return "invalid token"
+
+
+def _check_time_claims(claims: Mapping[str, Any], max_lifetime_s: float) -> None:
+    """exp/iat/nbf are numbers (PyJWT also takes numeric strings), and no token lives past the maximum:
+    a stolen ten-year token would otherwise stay valid for ten years."""
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise Unauthenticated(f"token {name} must be a number")
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if exp is None:
+        return  # PyJWT's required-claim check names it
+    too_far = exp - time.time() > max_lifetime_s + LEEWAY_S
+    if too_far or (iat is not None and exp - iat > max_lifetime_s + LEEWAY_S):
+        raise Unauthenticated(f"token lifetime exceeds the maximum of {max_lifetime_s:g} s")
 
 
 def check_service_tokens(tokens: Sequence[str], variable: str = "") -> None:
@@ -243,15 +298,20 @@ class ServiceTokenVerifier:
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    sub = str(claims.get("sub", ""))
+    """The caller of verified claims. The user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper
+    case and undashed spellings of one UUID would otherwise be one user to the database and several in
+    object keys and logs."""
+    sub = claims.get("sub")
     try:
-        uuid.UUID(sub)
+        user_id = str(uuid.UUID(sub)) if isinstance(sub, str) else ""
     except ValueError:
-        raise Unauthenticated("token subject is not a user id") from None
+        user_id = ""
+    if not user_id:
+        raise Unauthenticated("token subject is not a user id")
     role = claims.get("role")
     if role != "authenticated":
-        raise Unauthenticated(f"token role {role!r} not accepted")
-    return Principal(user_id=sub, role=role, claims=dict(claims))
+        raise Unauthenticated(f"token role {_shown(role)} not accepted")
+    return Principal(user_id=user_id, role=role, claims=dict(claims))
 
 
 # Dev users named by the person (the web app's "switch user", `fitctl token --user NAME`) map to stable ids.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from fitcoach_runtime.errors import InvalidArgument, NotFound
+from fitcoach_runtime.errors import InvalidArgument, NotFound, ResourceExhausted
 
 from .domain import ActivityRecord, ListCursor
 
@@ -41,24 +42,58 @@ def encode_cursor(record: ActivityRecord) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Page tokens are not signed: a client may send any bytes. Those that decode are still checked to be a
+# position this service could have issued (an aware time between these bounds, a canonical id), so no
+# forged value reaches PostgreSQL ("date out of range" at year 1 and 9999 was an INTERNAL error).
+_CURSOR_EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_CURSOR_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+MAX_PAGE_TOKEN_CHARS = 256
+
+
 def decode_cursor(token: str) -> ListCursor:
+    refused = InvalidArgument("page_token is not a token this service issued")
+    if len(token) > MAX_PAGE_TOKEN_CHARS:
+        raise refused
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
-        return ListCursor(
-            created_at=dt.datetime.fromisoformat(data["c"]), activity_id=str(uuid.UUID(data["i"]))
-        )
+        created_at = dt.datetime.fromisoformat(data["c"])
+        activity_id = data["i"]
+        canonical_id = str(uuid.UUID(activity_id))
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not a token this service issued") from None
+        raise refused from None
+    if (
+        created_at.tzinfo is None
+        or not _CURSOR_EARLIEST <= created_at <= _CURSOR_LATEST
+        or activity_id != canonical_id
+    ):
+        raise refused
+    return ListCursor(created_at=created_at, activity_id=canonical_id)
 
 
 class ActivityQueries:
-    """What ActivityService answers: only ever the caller's own activities."""
+    """What ActivityService answers: only ever the caller's own activities.
 
-    def __init__(self, repo: Repository, notifier: ActivityNotifier | None, *, poll_s: float = 5.0) -> None:
+    Watches are bounded: each ends after `max_watch_s` (the client opens a new one, which starts with the
+    current state, so nothing is missed), and one user holds at most `max_watches_per_user` at a time in
+    this process, so a single account cannot tie up the server's streams.
+    """
+
+    def __init__(
+        self,
+        repo: Repository,
+        notifier: ActivityNotifier | None,
+        *,
+        poll_s: float = 5.0,
+        max_watch_s: float = 900.0,
+        max_watches_per_user: int = 10,
+    ) -> None:
         self.repo = repo
         self.notifier = notifier
         self.poll_s = poll_s
+        self.max_watch_s = max_watch_s
+        self.max_watches_per_user = max_watches_per_user
+        self._open_watches: collections.Counter[str] = collections.Counter()
 
     async def get(self, user_id: str, activity_id: str, *, full: bool = True) -> ActivityRecord:
         """One of the caller's activities; `full=False` leaves out its sessions and advice."""
@@ -84,8 +119,24 @@ class ActivityQueries:
         return page, encode_cursor(page[-1]) if len(rows) > size else ""
 
     async def watch(self, user_id: str, activity_id: str) -> AsyncIterator[ActivityRecord]:
-        """The current state at once, then every change, until a final state."""
+        """The current state at once, then every change, until a final state or `max_watch_s`."""
         activity_id = _check_uuid(activity_id, "activity")
+        if self._open_watches[user_id] >= self.max_watches_per_user:
+            raise ResourceExhausted(
+                f"at most {self.max_watches_per_user} open WatchActivity streams per user; close one first"
+            )
+        self._open_watches[user_id] += 1
+        try:
+            async for record in self._watch(user_id, activity_id):
+                yield record
+        finally:
+            self._open_watches[user_id] -= 1
+            if self._open_watches[user_id] <= 0:
+                del self._open_watches[user_id]
+
+    async def _watch(self, user_id: str, activity_id: str) -> AsyncIterator[ActivityRecord]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + self.max_watch_s
         async with contextlib.AsyncExitStack() as stack:
             changes: asyncio.Queue[None] | None = None
             if self.notifier is not None:
@@ -95,12 +146,13 @@ class ActivityQueries:
             record = await self.get(user_id, activity_id, full=False)
             yield record
             seen = record.watch_key()
-            while not record.is_final:
+            while not record.is_final and (remaining := ends_at - loop.time()) > 0:
+                wait = min(self.poll_s, remaining)
                 if changes is not None:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changes.get(), self.poll_s)
+                        await asyncio.wait_for(changes.get(), wait)
                 else:
-                    await asyncio.sleep(self.poll_s)
+                    await asyncio.sleep(wait)
                 record = await self.get(user_id, activity_id, full=False)
                 if record.watch_key() != seen:
                     seen = record.watch_key()

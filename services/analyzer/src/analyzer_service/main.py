@@ -101,7 +101,13 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     resources.run_in_background(purger.run(), "deleted-purger")
 
     servicer = ActivityServicer(
-        ActivityQueries(repo, notifier, poll_s=settings.watch_poll_s),
+        ActivityQueries(
+            repo,
+            notifier,
+            poll_s=settings.watch_poll_s,
+            max_watch_s=settings.watch_max_duration_s,
+            max_watches_per_user=settings.watch_max_per_user,
+        ),
         ProfileService(repo),
         TrendService(repo),
     )

@@ -41,6 +41,9 @@ _WORKOUT_METRICS = (
     "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s",
 )  # fmt: skip
 _WORKOUT_COUNTS = ("dive_count",)
+# The advisor speaks of moving time and of the pace over it: its avg_speed_mps is the athlete's moving pace
+# (MetricSet moving_speed_mps), not the device's average over timer time, when the analysis has it.
+_ADVISED_SPEED = ("moving_speed_mps", "avg_speed_mps")
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
 
 
@@ -112,6 +115,9 @@ def advice_request(
         value = _number(result.summary.get(name))
         if value is not None:
             workout[name] = value
+    speed = next((v for k in _ADVISED_SPEED if (v := _number(result.summary.get(k))) is not None), None)
+    if speed is not None:
+        workout["avg_speed_mps"] = speed
     for name in _WORKOUT_COUNTS:
         value = _number(result.summary.get(name))
         if value is not None:

@@ -12,6 +12,7 @@ from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
 from fitcoach_analysis.load import FitnessDay
 from fitcoach_analysis.profile import AthleteProfile, Sex
 from fitcoach_runtime.auth import current_principal
+from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format
 
@@ -156,9 +157,12 @@ def profile_message(profile: AthleteProfile) -> pb.AthleteProfile:
 
 def profile_from_message(message: pb.AthleteProfile) -> AthleteProfile:
     numbers = {name: getattr(message, name) if message.HasField(name) else None for name in _PROFILE_NUMBERS}
+    # proto3 enums are open: any int32 arrives. One the API does not define is refused, not stored as "unset".
+    if message.sex not in _SEX_FROM_PROTO:
+        raise InvalidArgument("sex must be male or female")
     return AthleteProfile(
         **numbers,
-        sex=_SEX_FROM_PROTO.get(message.sex),
+        sex=_SEX_FROM_PROTO[message.sex],
         language=message.language.strip().lower(),
         units=_UNITS_FROM_PROTO.get(message.units, ""),
     )

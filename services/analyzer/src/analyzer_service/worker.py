@@ -76,12 +76,13 @@ def _child(
             outcome = ("bad", f"the file needs more than {limits.memory_mb} MB to decode")
         except RecursionError:
             outcome = ("bad", "not a valid FIT file: nesting too deep")
-        except Exception as exc:  # every exception from decoding means "bad file", never "retry"
+        except Exception:  # every exception from decoding means "bad file", never "retry"
             if _baseline_vm_bytes() > cap - _NEAR_CAP_BYTES:
                 # At the limit, small failed allocations surface as odd errors (SystemError, ...), not MemoryError.
                 outcome = ("bad", f"the file needs more than {limits.memory_mb} MB to decode")
             else:
-                outcome = ("bad", f"not a valid FIT file: {type(exc).__name__}: {exc}")
+                # The reason is shown to the athlete: what is wrong with the file, not a Python exception name.
+                outcome = ("bad", "not a valid FIT file: corrupt data")
         conn.send(outcome)
     except MemoryError:
         # The result itself did not fit: report what we can without allocating much.

@@ -10,12 +10,13 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.process import ServerStartError
 from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, server_kinds
 
 
 def _ready_message(stack: Stack) -> str:
-    fixtures = Path("../shared/fixtures/fit")
+    fixtures = FIT
     example = next(iter(sorted(fixtures.glob("run-*.fit"))), None) if fixtures.is_dir() else None
     upload = f".venv/bin/fitctl upload {example or 'FILE.fit'} --wait"
     return (

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
-from fitcoach_stack.gateway import HEALTH_SERVICES, start_gateway
+from fitcoach_stack.gateway import HEALTH_SERVICES, EdgeAuth, start_gateway
 from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail
 from fitcoach_stack.servers import (
     EnvoyServer,
@@ -392,8 +392,13 @@ class Stack:
         # Without services (launcher tests) the clusters point at closed ports; Envoy still starts.
         unused = free_ports(1)[0]
         ports = self.service_ports
+        from fitcoach_runtime.settings import AuthSettings, load_settings
+
+        # The gateway checks tokens by the same settings the services get (shared_environment).
+        auth = load_settings(AuthSettings, {**self.base_env, **self.shared_environment()})
         self.envoy = start_gateway(
             self.root / "envoy",
+            edge_auth=EdgeAuth.from_settings(auth),
             upload=ports.get("upload", unused),
             analyzer=ports.get("analyzer", unused),
             advisor=ports.get("advisor", unused),

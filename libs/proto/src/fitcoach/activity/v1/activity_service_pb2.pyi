@@ -226,7 +226,7 @@ class ActivityTimes(_message.Message):
     def __init__(self, created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uploaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., advised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
+    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j", "moving_speed_mps", "robust_max_speed_mps", "avg_power_nonzero_w", "avg_cadence_nonzero", "avg_cadence_with_zeros", "ascent_filtered_m", "descent_filtered_m", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TIMER_TIME_S_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +257,13 @@ class MetricSet(_message.Message):
     TRAINING_LOAD_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOAD_METHOD_FIELD_NUMBER: _ClassVar[int]
     W_BAL_MIN_J_FIELD_NUMBER: _ClassVar[int]
+    MOVING_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    ROBUST_MAX_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    AVG_POWER_NONZERO_W_FIELD_NUMBER: _ClassVar[int]
+    AVG_CADENCE_NONZERO_FIELD_NUMBER: _ClassVar[int]
+    AVG_CADENCE_WITH_ZEROS_FIELD_NUMBER: _ClassVar[int]
+    ASCENT_FILTERED_M_FIELD_NUMBER: _ClassVar[int]
+    DESCENT_FILTERED_M_FIELD_NUMBER: _ClassVar[int]
     MAX_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
     AVG_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
     BOTTOM_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -292,12 +299,19 @@ class MetricSet(_message.Message):
     training_load: float
     training_load_method: str
     w_bal_min_j: float
+    moving_speed_mps: float
+    robust_max_speed_mps: float
+    avg_power_nonzero_w: float
+    avg_cadence_nonzero: float
+    avg_cadence_with_zeros: float
+    ascent_filtered_m: float
+    descent_filtered_m: float
     max_depth_m: float
     avg_depth_m: float
     bottom_time_s: float
     surface_interval_s: float
     dive_count: int
-    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ..., moving_speed_mps: _Optional[float] = ..., robust_max_speed_mps: _Optional[float] = ..., avg_power_nonzero_w: _Optional[float] = ..., avg_cadence_nonzero: _Optional[float] = ..., avg_cadence_with_zeros: _Optional[float] = ..., ascent_filtered_m: _Optional[float] = ..., descent_filtered_m: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("sport", "sub_sport", "start_time", "device", "computed", "laps", "splits_km", "splits_mile", "hr_zones", "power_zones", "best_efforts", "power_curve", "swim", "defaults_used", "streams", "dive")
