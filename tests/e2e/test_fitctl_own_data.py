@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jwt
 import pytest
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.servers import run_psql
 from fitcoach_stack.stack import Stack
-from support import fixture_path
 
 pytestmark = [pytest.mark.e2e]
 
