@@ -31,10 +31,11 @@ from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.auth import stored_user_id
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_stack.fixtures import fixture_path
 
 REPO = Path(__file__).resolve().parents[1]
 DIST = REPO / "web" / "dist"
-STRESS = REPO / ".." / "shared" / "fixtures" / "fit" / "stress-bryton-100k-records-synthetic.fit"
+STRESS = fixture_path("stress-bryton-100k-records-synthetic.fit")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]  # fmt: skip
