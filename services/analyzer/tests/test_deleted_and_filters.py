@@ -85,9 +85,10 @@ async def test_list_filters_by_sport(
     assert await ids(" Cycling ") == [ride.activity_id]
     assert await ids("swimming") == []
     assert sorted(await ids("")) == sorted([run.activity_id, ride.activity_id])
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await analyzer.stub.ListActivities(pb.ListActivitiesRequest(sport="x" * 65), metadata=token)
-    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    for bad in ("x" * 65, "run\x00ning", "running; drop"):
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await analyzer.stub.ListActivities(pb.ListActivitiesRequest(sport=bad), metadata=token)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_profile_keeps_weight_and_units(analyzer: Harness) -> None:
