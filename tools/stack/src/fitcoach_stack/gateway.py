@@ -27,6 +27,8 @@ HEALTH_SERVICES = {
 }
 
 
+# The discard port: nothing listens there on a development machine or in a container.
+CLOSED_PORT = 9
 # Paths that need a valid user JWT at the edge: every FitCoach gRPC service, present and future (a new
 # service's package is fitcoach.<area>.v1, so its paths start with "/fitcoach."). Health, reflection and the
 # web app's public files are outside these prefixes. One place: add a prefix here, nowhere else.
@@ -225,10 +227,12 @@ def render_gateway(
     template_dir: Path = GATEWAY_DIR,
     edge_auth: EdgeAuth,
 ) -> str:
-    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer.
+    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer;
+    `web` (the web app's server) to a closed port, so without it the app's paths answer 503.
     `edge_auth` says which tokens the gateway accepts on the gRPC service paths (EDGE_AUTH_PREFIXES)."""
     upstreams = dict(upstreams)
     upstreams.setdefault("reflection", upstreams["analyzer"])
+    web = upstreams.pop("web", None) or Upstream("127.0.0.1", CLOSED_PORT)
     missing = set(HEALTH_SERVICES) - set(upstreams)
     if missing:
         raise ValueError(f"missing upstreams: {sorted(missing)}")
@@ -242,6 +246,9 @@ def render_gateway(
             health_service=HEALTH_SERVICES[name],
         )
         for name, up in ((n, upstreams[n]) for n in HEALTH_SERVICES)
+    )
+    web_cluster = Template((template_dir / "web_cluster.yaml.tmpl").read_text()).substitute(
+        host=web.host, port=web.port, hc_interval=hc_interval
     )
     return Template((template_dir / "envoy.yaml.tmpl").read_text()).substitute(
         admin_address=admin_address,
@@ -257,6 +264,7 @@ def render_gateway(
         jwt_authn=json.dumps(_jwt_authn_config(edge_auth)),
         grpc_local_replies=_grpc_local_replies(),
         clusters=clusters.rstrip() + "\n" + _jwks_cluster(edge_auth),
+        web_cluster=web_cluster,
     )
 
 
@@ -267,6 +275,7 @@ def start_gateway(
     analyzer: int,
     advisor: int,
     reflection: int | None = None,
+    web: int | None = None,
     cors_origins: Sequence[str] = (),
     listen_port: int | None = None,
     log_level: str = "warning",
@@ -282,6 +291,8 @@ def start_gateway(
     upstreams = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
     if reflection is not None:
         upstreams["reflection"] = reflection
+    if web is not None:
+        upstreams["web"] = web
     config = render_gateway(
         upstreams={name: Upstream(host, p) for name, p in upstreams.items()},
         listen_port=listen_port,
@@ -314,7 +325,10 @@ def render_compose_gateway(supabase_url: str = COMPOSE_SUPABASE_URL) -> str:
     header = "# GENERATED from envoy.yaml.tmpl by `python -m fitcoach_stack.gateway`; do not edit.\n"
     issuer = supabase_url.rstrip("/") + "/auth/v1"
     return header + render_gateway(
-        upstreams={n: Upstream(n, 50051) for n in ("upload", "analyzer", "advisor")},
+        upstreams={
+            **{n: Upstream(n, 50051) for n in ("upload", "analyzer", "advisor")},
+            "web": Upstream("web", 8080),
+        },
         listen_address="0.0.0.0",
         listen_port=8080,
         admin_address="0.0.0.0",
