@@ -29,6 +29,7 @@ from .notifier import ActivityNotifier
 from .objects import ObjectReader
 from .pipeline import AnalysisPipeline
 from .profiles import ProfileService
+from .purge import DeletedActivityPurger
 from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
@@ -96,6 +97,9 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
         # Registered after the NATS connection, so it runs first: in-flight events finish (or are left
         # unacked for redelivery) before the connection drains.
         resources.on_shutdown(consumer.stop, settings.server.shutdown_grace_s)
+
+    purger = DeletedActivityPurger(repo, interval_s=settings.deleted_purge_interval_s)
+    resources.run_in_background(purger.run(), "deleted-purger")
 
     servicer = ActivityServicer(
         ActivityQueries(

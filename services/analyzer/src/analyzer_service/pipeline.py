@@ -181,6 +181,9 @@ class AnalysisPipeline:
         Infrastructure errors propagate so the caller retries later; nothing here is half-committed.
         """
         claim = await self.repo.claim(job.activity_id, job.user_id, self.version)
+        if claim is ClaimOutcome.DELETED:
+            log.info("activity was deleted by its owner; nothing to do")
+            return "skipped"
         if claim is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return "skipped"

@@ -21,6 +21,7 @@ def _ready_message(stack: Stack) -> str:
     upload = f".venv/bin/fitctl upload {example or 'FILE.fit'} --wait"
     return (
         f"FitCoach ready: {stack.gateway_url}\n"
+        f"  open: {stack.gateway_url}/ in a browser (the web app; dev mode signs you in as the dev user)\n"
         f"  try:  {upload}\n"
         f"        node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services "
         f"{stack.gateway_url}\n"
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.data_dir),
         services=args.services,
         cors_origins=args.cors_origin or ("http://localhost:5173", "http://127.0.0.1:5173"),
+        web=not args.no_web,
         **(CLUSTER_SHAPE if args.cluster else {}),
     )
     code = 0
@@ -80,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_p.add_argument(
         "--cors-origin", action="append", help="browser origin allowed by the gateway (repeat)"
+    )
+    run_p.add_argument(
+        "--no-web", action="store_true", help="do not serve the web app (no `make web` build needed)"
     )
     run_p.add_argument(
         "--cluster",
