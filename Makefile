@@ -35,6 +35,9 @@ web: $(WEB_DIST) ## build the web app into web/dist (served by `make run` throug
 run: venv web ## run the whole system locally on free ports, web app included (Ctrl-C stops it)
 	$(VENV)/bin/fitcoach-stack run
 
+run-cluster: venv web ## the same, shaped as past one machine: 3 NATS nodes, 2 upload + 2 analyzer replicas
+	$(VENV)/bin/fitcoach-stack run --cluster
+
 test: venv web ## run every test (starts the real servers it needs on free ports; browser tests need chromium)
 	$(PY) -m pytest
 
@@ -68,4 +71,4 @@ advice-examples: venv ## rewrite docs/advice-examples.md from the scenario athle
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach web/dist
 
-.PHONY: help venv web run test fuzz screenshots proto proto-check lint bench advice-examples clean
+.PHONY: help venv web run run-cluster test fuzz screenshots proto proto-check lint bench advice-examples clean
