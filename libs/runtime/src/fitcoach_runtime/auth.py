@@ -26,10 +26,12 @@ import asyncio
 import contextvars
 import hashlib
 import hmac
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -327,6 +329,42 @@ def _same_uuid(user_id: str, text: str) -> bool:
         return str(uuid.UUID(text)) == user_id
     except ValueError:
         return False
+
+
+# Dev users named by the person (the web app's "switch user", `fitctl token --user NAME`) map to stable ids.
+DEV_USER_NAMESPACE = uuid.UUID("6f1c5b2e-8d0a-4c39-9a57-3f0e2d6b7a41")
+MAX_DEV_USER_NAME_CHARS = 64
+
+
+def dev_user_id(name: str) -> str:
+    """The dev user called `name` (case-insensitive): the same UUID on every machine and every run."""
+    clean = name.strip().lower()
+    if not clean or len(clean) > MAX_DEV_USER_NAME_CHARS:
+        raise ValueError(f"a dev user name has 1 to {MAX_DEV_USER_NAME_CHARS} characters")
+    return str(uuid.uuid5(DEV_USER_NAMESPACE, clean))
+
+
+def stored_user_id(path: Path) -> str:
+    """The UUID stored at `path`, or a new one stored there; concurrent first runs agree on one id.
+
+    The machine's default dev athlete lives in `.fitcoach/dev-user`: fitctl and the web app act as the same
+    person. ValueError when the file holds something else."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write a private temp file, then hard-link it into place: the link is atomic and fails if another
+        # process got there first, so readers never see a half-written file and everyone ends on one id.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        tmp.write_text(f"{uuid.uuid4()}\n", encoding="utf-8")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    try:
+        return str(uuid.UUID(path.read_text(encoding="utf-8").strip()))
+    except ValueError:
+        raise ValueError(f"{path} does not hold a UUID; delete it to get a new dev user") from None
 
 
 def mint_dev_token(

@@ -43,7 +43,15 @@ from prometheus_client import Counter, Histogram, start_http_server
 
 from .auth import Principal, Verifier, set_principal
 from .db import redact_dsn
-from .errors import DeadlineExceeded, DomainError, InvalidArgument, PermissionDenied, Unauthenticated
+from .errors import (
+    UNAVAILABLE_MESSAGE,
+    DeadlineExceeded,
+    DomainError,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+    is_transient,
+)
 from .logging import bind_log_context, configure_logging
 from .settings import ServerSettings, SettingsError
 
@@ -277,6 +285,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 # is split between two servers; the gateway routes each method to the one serving it).
                 REQUESTS.labels(method, "UNIMPLEMENTED").inc()
                 await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not serve this method")
+            if is_transient(exc):
+                REQUESTS.labels(method, "UNAVAILABLE").inc()
+                log.warning("a dependency is unavailable in %s: %r", method, exc)
+                await context.abort(grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
             REQUESTS.labels(method, "INTERNAL").inc()
             log.error("unhandled error in %s", method, exc_info=exc)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")

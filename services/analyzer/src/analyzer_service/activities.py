@@ -12,6 +12,7 @@ import collections
 import contextlib
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_SPORT_CHARS = 64  # FIT sport names are short words; a longer filter is a mistake, not a sport
+# FIT sport names are snake_case words ("running", "open_water"); anything else (NUL, spaces) is no sport.
+_SPORT_NAME = re.compile(rf"[a-z0-9_]{{0,{MAX_SPORT_CHARS}}}")
 
 
 def _check_uuid(value: str, what: str) -> str:
@@ -101,13 +105,21 @@ class ActivityQueries:
             raise NotFound("activity not found")
         return record
 
-    async def list(self, user_id: str, page_size: int, page_token: str) -> tuple[list[ActivityRecord], str]:
+    async def list(
+        self, user_id: str, page_size: int, page_token: str, *, sport: str = ""
+    ) -> tuple[list[ActivityRecord], str]:
+        """A page, newest first; `sport` keeps only activities of that sport (analyzed ones, then)."""
         if page_size < 0 or page_size > MAX_PAGE_SIZE:
             raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        sport = sport.strip().lower()
+        if not _SPORT_NAME.fullmatch(sport):
+            raise InvalidArgument(
+                f"sport must be a FIT sport name (letters, digits, _; at most {MAX_SPORT_CHARS} characters)"
+            )
         size = page_size or DEFAULT_PAGE_SIZE
         cursor = decode_cursor(page_token) if page_token else None
         # One extra row tells whether another page exists without a count query.
-        rows = await self.repo.list_activities(user_id, size + 1, cursor)
+        rows = await self.repo.list_activities(user_id, size + 1, cursor, sport=sport)
         page = rows[:size]
         return page, encode_cursor(page[-1]) if len(rows) > size else ""
 

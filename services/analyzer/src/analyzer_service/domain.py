@@ -22,6 +22,7 @@ class ClaimOutcome(enum.Enum):
     ANALYZE = "analyze"  # not analyzed by this version yet (now marked analyzing)
     ADVISE = "advise"  # metrics stored, advice still pending
     DONE = "done"  # settled by this version: nothing to do but ack
+    DELETED = "deleted"  # the owner deleted the activity: nothing to do but ack
 
 
 @dataclass(frozen=True)

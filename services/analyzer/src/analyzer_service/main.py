@@ -37,6 +37,7 @@ from .ops_repository import OpsRepository
 from .pipeline import AnalysisPipeline
 from .priority import PriorityGate
 from .profiles import ProfileService
+from .purge import DeletedActivityPurger
 from .replay import Reprocessing
 from .repository import Repository, pool_init
 from .servicer import ActivityServicer
@@ -107,11 +108,15 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
             settings.consumer,
             lambda job, final: pipeline.process(job, final_attempt=final),
             lambda letter, fail: repo.write_dead_letter(letter, fail_activity=fail),
+            stream_replicas=settings.nats.stream_replicas,
         )
         await consumer.start()
         # Registered after the NATS connection, so it runs first: in-flight events finish (or are left
         # unacked for redelivery) before the connection drains.
         resources.on_shutdown(consumer.stop, settings.server.shutdown_grace_s)
+
+    purger = DeletedActivityPurger(repo, interval_s=settings.deleted_purge_interval_s)
+    resources.run_in_background(purger.run(), "deleted-purger")
 
     history = EventHistory(nc.jetstream(), settings.nats.stream, settings.consumer.durable)
     ops = OpsRepository(pool)

@@ -229,6 +229,9 @@ class AnalysisPipeline:
     async def _handle(self, job: UploadJob, *, final_attempt: bool, force: bool, live: bool) -> Processed:
         claimed = time.perf_counter()
         claim = await self.repo.claim(job.activity_id, job.user_id, self.version, force=force)
+        if claim is ClaimOutcome.DELETED:
+            log.info("activity was deleted by its owner; nothing to do")
+            return Processed("skipped")
         if claim is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return Processed("skipped")

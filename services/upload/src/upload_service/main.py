@@ -55,7 +55,7 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
     nc = await connect_nats(settings.nats, "upload")
     resources.push_async_callback(nc.close)
     js = nc.jetstream()
-    await ensure_stream(js, settings.nats.stream)
+    await ensure_stream(js, settings.nats.stream, settings.nats.stream_replicas)
 
     s3 = await resources.enter_async_context(s3_client(settings.storage))
     operations = StorageOperations(pool, "upload")
@@ -80,6 +80,7 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
         objects,
         max_upload_bytes=settings.limits.max_upload_bytes,
         url_ttl_s=settings.limits.upload_url_ttl_s,
+        download_url_ttl_s=settings.limits.download_url_ttl_s,
         operations=operations,
     )
     sweeper = PendingSweeper(

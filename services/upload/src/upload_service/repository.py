@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
 
-from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
+from upload_service.service import PENDING, UPLOADED, Activity, Deletion, OutboxEvent
 
 # New outbox rows wake the relay (payload: empty); it also polls, so a lost notification only delays.
 OUTBOX_CHANNEL = "fitcoach_upload_outbox"
@@ -112,6 +112,40 @@ class ActivityRepository:
             )
             return UPLOADED
 
+    async def delete_for_user(self, activity_id: str, user_id: str) -> Deletion | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "DELETE FROM upload.activities WHERE id = $1 AND user_id = $2 RETURNING user_id::text, object_key",
+                activity_id,
+                user_id,
+            )
+            if row is None:
+                return None
+            await conn.execute(
+                "INSERT INTO upload.deletions (activity_id, user_id, object_key) VALUES ($1, $2, $3) "
+                "ON CONFLICT (activity_id) DO NOTHING",
+                activity_id,
+                row["user_id"],
+                row["object_key"],
+            )
+            # Watchers of the activity re-read it and end with NOT_FOUND.
+            await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity_id)
+            return Deletion(activity_id, row["user_id"], row["object_key"])
+
+    async def finish_deletion(self, activity_id: str) -> None:
+        await self.pool.execute("DELETE FROM upload.deletions WHERE activity_id = $1", activity_id)
+
+    @contextlib.asynccontextmanager
+    async def claim_deletions(self, limit: int) -> AsyncIterator[QueuedDeletions]:
+        """Lock queued deletions whose object may still exist (SKIP LOCKED: replicas share the work)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT activity_id::text, user_id::text, object_key FROM upload.deletions "
+                "ORDER BY requested_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+            yield QueuedDeletions([Deletion(**dict(r)) for r in rows], conn)
+
     @contextlib.asynccontextmanager
     async def claim_abandoned(
         self, created_before: dt.datetime, now: dt.datetime, limit: int
@@ -148,6 +182,20 @@ class AbandonedUploads:
             )
             await self._conn.executemany(
                 "SELECT pg_notify($1, $2)", [(ACTIVITY_CHANNEL, activity_id) for activity_id in activity_ids]
+            )
+
+
+@dataclass
+class QueuedDeletions:
+    """Queued object deletions, locked until the surrounding transaction ends."""
+
+    deletions: list[Deletion]
+    _conn: Connection
+
+    async def done(self, activity_ids: Sequence[str]) -> None:
+        if activity_ids:
+            await self._conn.execute(
+                "DELETE FROM upload.deletions WHERE activity_id = ANY($1::uuid[])", list(activity_ids)
             )
 
 
@@ -189,18 +237,31 @@ class OutboxRepository:
     async def wake_ups(self, on_notify: Callable[[], None]) -> AsyncIterator[Callable[[], bool]]:
         """Call `on_notify` whenever an outbox row is committed (holds one pooled connection).
 
-        Yields a function telling whether the listening connection is still open."""
+        Yields a function telling whether the listening connection is still open. When the connection is
+        lost (the database restarted) `on_notify` is called too, so the caller notices at once."""
         async with self.pool.acquire() as conn:
+            lost = False
 
             def listener(*_: object) -> None:
                 on_notify()
 
+            def on_lost(*_: object) -> None:
+                nonlocal lost
+                lost = True
+                on_notify()
+
+            # Asked through a termination listener, not conn.is_closed(): once the connection died the pool
+            # takes it back, and any call on it raises InterfaceError — which, raised here while a
+            # CancelledError unwinds, would replace it and the relay would never stop.
+            conn.add_termination_listener(on_lost)
             await conn.add_listener(OUTBOX_CHANNEL, listener)
             try:
-                yield lambda: not conn.is_closed()
+                yield lambda: not lost
             finally:
-                if not conn.is_closed():
-                    await conn.remove_listener(OUTBOX_CHANNEL, listener)
+                if not lost:
+                    with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+                        await conn.remove_listener(OUTBOX_CHANNEL, listener)
+                        conn.remove_termination_listener(on_lost)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ COMMANDS = {
     "upload": "fitctl.upload",
     "show": "fitctl.activities",
     "list": "fitctl.activities",
+    "download": "fitctl.activities",
+    "delete": "fitctl.activities",
     "token": "fitctl.devtoken",
     "analyze": "fitctl.analyze",
     "truth": "fitctl.truth",

@@ -151,19 +151,10 @@ class Context:
 
 def stable_user_id(path: Path) -> str:
     """Read the UUID stored at `path`, or store a new one; concurrent first runs agree on one id."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write a private temp file, then hard-link it into place: the link is atomic and fails if another
-        # fitctl got there first, so readers never see a half-written file and everyone ends on one id.
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        tmp.write_text(f"{uuid.uuid4()}\n", encoding="utf-8")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    # On demand, like mint_token's import: fitctl starts fast.
+    from fitcoach_runtime.auth import stored_user_id
+
     try:
-        return str(uuid.UUID(path.read_text(encoding="utf-8").strip()))
-    except ValueError:
-        raise ConfigError(f"{path} does not hold a UUID; delete it to get a new dev user") from None
+        return stored_user_id(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

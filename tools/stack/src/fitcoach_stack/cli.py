@@ -12,7 +12,7 @@ from types import FrameType
 
 from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.process import ServerStartError
-from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, server_kinds
+from fitcoach_stack.stack import CLUSTER_SHAPE, SERVICES, ServiceExited, Stack, server_kinds
 
 
 def _ready_message(stack: Stack) -> str:
@@ -22,6 +22,7 @@ def _ready_message(stack: Stack) -> str:
     metrics = "  ".join(f"{name} {stack.metrics_url(name)}" for name in stack.metrics_ports)
     return (
         f"FitCoach ready: {stack.gateway_url}\n"
+        f"  open: {stack.gateway_url}/ in a browser (the web app; dev mode signs you in as the dev user)\n"
         f"  try:  {upload}\n"
         f"        node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services "
         f"{stack.gateway_url}\n"
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         Path(args.data_dir),
         services=args.services,
         cors_origins=args.cors_origin or ("http://localhost:5173", "http://127.0.0.1:5173"),
+        web=not args.no_web,
+        **(CLUSTER_SHAPE if args.cluster else {}),
     )
     code = 0
     try:
@@ -82,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_p.add_argument(
         "--cors-origin", action="append", help="browser origin allowed by the gateway (repeat)"
+    )
+    run_p.add_argument(
+        "--no-web", action="store_true", help="do not serve the web app (no `make web` build needed)"
+    )
+    run_p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the shape past one machine: a 3-node NATS JetStream cluster (stream replicated 3 times), "
+        "2 upload and 2 analyzer replicas behind Envoy (make run-cluster)",
     )
     args = parser.parse_args(argv)
     if args.command == "run":

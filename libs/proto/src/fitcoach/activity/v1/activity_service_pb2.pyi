@@ -33,6 +33,12 @@ class Sex(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEX_UNSPECIFIED: _ClassVar[Sex]
     SEX_MALE: _ClassVar[Sex]
     SEX_FEMALE: _ClassVar[Sex]
+
+class UnitSystem(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UNIT_SYSTEM_UNSPECIFIED: _ClassVar[UnitSystem]
+    UNIT_SYSTEM_METRIC: _ClassVar[UnitSystem]
+    UNIT_SYSTEM_IMPERIAL: _ClassVar[UnitSystem]
 ACTIVITY_STATUS_UNSPECIFIED: ActivityStatus
 ACTIVITY_STATUS_PENDING: ActivityStatus
 ACTIVITY_STATUS_UPLOADED: ActivityStatus
@@ -47,6 +53,9 @@ ADVICE_STATUS_FAILED: AdviceStatus
 SEX_UNSPECIFIED: Sex
 SEX_MALE: Sex
 SEX_FEMALE: Sex
+UNIT_SYSTEM_UNSPECIFIED: UnitSystem
+UNIT_SYSTEM_METRIC: UnitSystem
+UNIT_SYSTEM_IMPERIAL: UnitSystem
 
 class GetActivityRequest(_message.Message):
     __slots__ = ("activity_id",)
@@ -61,12 +70,14 @@ class GetActivityResponse(_message.Message):
     def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ...) -> None: ...
 
 class ListActivitiesRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "sport")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SPORT_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    sport: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., sport: _Optional[str] = ...) -> None: ...
 
 class ListActivitiesResponse(_message.Message):
     __slots__ = ("activities", "next_page_token")
@@ -133,7 +144,7 @@ class GetFitnessTrendResponse(_message.Message):
     def __init__(self, days: _Optional[_Iterable[_Union[_advisor_service_pb2.FitnessDay, _Mapping]]] = ...) -> None: ...
 
 class AthleteProfile(_message.Message):
-    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language", "critical_power_w", "w_prime_j")
+    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language", "critical_power_w", "w_prime_j", "weight_kg", "units")
     MAX_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     REST_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_HR_BPM_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +154,8 @@ class AthleteProfile(_message.Message):
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     CRITICAL_POWER_W_FIELD_NUMBER: _ClassVar[int]
     W_PRIME_J_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_KG_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
     max_hr_bpm: float
     rest_hr_bpm: float
     threshold_hr_bpm: float
@@ -152,7 +165,9 @@ class AthleteProfile(_message.Message):
     language: str
     critical_power_w: float
     w_prime_j: float
-    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ...) -> None: ...
+    weight_kg: float
+    units: UnitSystem
+    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ..., weight_kg: _Optional[float] = ..., units: _Optional[_Union[UnitSystem, str]] = ...) -> None: ...
 
 class Activity(_message.Message):
     __slots__ = ("activity_id", "file_name", "size_bytes", "sha256", "status", "advice_status", "failure_reason", "duplicate_of", "times", "sport", "start_time", "summary", "sessions", "advice", "analyzer_version", "record_count", "device", "local_offset_s", "legacy_id")
