@@ -305,6 +305,10 @@ class UploadService:
         presigned = await self.objects.presign_get(
             activity.object_key, activity.file_name, self.download_url_ttl_s
         )
+        if self.operations is not None:
+            # The browser's GET never passes through our S3 client: counted when its URL is issued (an
+            # estimate: a URL may go unused, or be used twice within its lifetime).
+            self.operations.record("GetObject")
         return activity, presigned
 
 
