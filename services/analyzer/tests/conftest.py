@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -34,6 +35,13 @@ from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_server
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
+
+# --import-mode=importlib does not put test folders on sys.path; the helpers live in analyzer_testkit/ (and
+# decode workers must import the stand-ins by name).
+TESTS_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS_DIR))
+
+from analyzer_testkit.stand_ins import STAND_INS  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit"
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
@@ -196,6 +204,7 @@ def analyzer_env(
         "ADVISOR_SERVICE_TOKEN": ADVISOR_SERVICE_TOKEN,
         "ADVISOR_TIMEOUT_S": "10",
         "DECODE_TIMEOUT_S": "30",
+        "DECODE_WORKERS": "1",  # one file at a time in most tests; tests that need more say so
         "CONSUMER_FETCH_TIMEOUT_S": "1",
         "CONSUMER_ACK_WAIT_S": "10",
         "CONSUMER_NAK_BASE_DELAY_S": "0.2",
@@ -241,11 +250,13 @@ async def analyzer_factory(
         await ensure_stream(nc.jetstream(), STREAM)  # as the upload service does; events can be published
         s3 = await stack.enter_async_context(s3_client(s3_bucket.settings()))
 
-        async def start(**overrides: str) -> Harness:
+        async def start(stand_in: str | None = None, **overrides: str) -> Harness:
+            """stand_in: run that entry of analyzer_testkit.stand_ins in the decode workers."""
             env = analyzer_env(database_url, nats_server.url, s3_bucket.env(), advisor_port, **overrides)
             settings = load_settings(AnalyzerSettings, env)
             resources = await stack.enter_async_context(ServiceResources())
-            running = await build(resources, settings)
+            code = STAND_INS[stand_in] if stand_in else None
+            running = await build(resources, settings, analysis_code=code)
             resources.push_async_callback(running.stop, 0)
             channel = insecure_channel(f"127.0.0.1:{running.port}")
             stack.push_async_callback(channel.close)

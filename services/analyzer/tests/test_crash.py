@@ -17,13 +17,17 @@ from fitcoach_stack.pytest_plugin import env_for
 if TYPE_CHECKING:
     from conftest import Harness
 
+TESTS_DIR = Path(__file__).resolve().parent
 
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    # Its own session, so the kill takes its decode worker and forkserver along.
+
+def _start(env: dict[str, str], log: Path, stand_in: str | None = None) -> subprocess.Popen[bytes]:
+    """`python -m analyzer_service`, or the same service running a stand-in (the test-only entry point)."""
+    argv = ["-m", "analyzer_testkit.serve", stand_in] if stand_in else ["-m", "analyzer_service"]
+    # Its own session, so the kill takes its decode workers and forkserver along.
     with log.open("ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "analyzer_service"],
-            env=env_for(env),
+            [sys.executable, *argv],
+            env=env_for(env, {"PYTHONPATH": str(TESTS_DIR)}),
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             start_new_session=True,
@@ -45,7 +49,7 @@ async def test_killed_before_commit_is_redelivered_and_processed_once(
     upload = await hands.submit(good_run)
 
     # The first process decodes slowly, so it is surely killed between download and commit.
-    first = _start({**env, "DECODE_FUNCTION": "analyzer_service.testing:slow"}, log)
+    first = _start(env, log, "slow")
     try:
         await hands.wait_for(upload.activity_id, lambda r: r["status"] == "analyzing", within_s=30)
     except AssertionError:

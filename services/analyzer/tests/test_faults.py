@@ -15,7 +15,7 @@ from analyzer_service.objects import ObjectReader
 from analyzer_service.pipeline import AnalysisPipeline
 from analyzer_service.repository import Repository
 from analyzer_service.settings import ConsumerSettings
-from analyzer_service.worker import DecodeWorker, WorkerLimits
+from analyzer_service.worker import DecodePool, WorkerLimits
 from fitcoach_analysis import ANALYZER_VERSION
 from fitcoach_runtime.grpc_client import insecure_channel
 from fitcoach_runtime.settings import load_settings
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize(
     "analyzer_overrides",
-    [{"CONSUMER_ACK_WAIT_S": "1", "DECODE_FUNCTION": "analyzer_service.testing:slow"}],
+    [{"CONSUMER_ACK_WAIT_S": "1", "stand_in": "slow"}],
     indirect=True,
 )
 async def test_work_slower_than_ack_wait_is_kept_alive_and_processed_once(
@@ -81,8 +81,10 @@ async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
     """The same stream message comes back (num_delivered=2); Postgres says done; the advisor is not asked again."""
     hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
     channel = insecure_channel(hands.settings.advisor.addr)
+    workers = DecodePool(WorkerLimits(30, 512), 1)
+    await workers.start()
     pipeline = AnalysisPipeline(
-        Repository(hands.pool), ObjectReader(hands.s3, 10_000_000), DecodeWorker(WorkerLimits(30, 512)),
+        Repository(hands.pool), ObjectReader(hands.s3, 10_000_000), workers,
         GrpcAdvisor(channel, token=hands.settings.advisor.service_token, timeout_s=5, attempts=1),
         analyzer_version=ANALYZER_VERSION,
     )  # fmt: skip
@@ -123,6 +125,7 @@ async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
     finally:
         await consumer.stop(1)
         await channel.close()
+        await workers.close()
 
 
 async def test_nats_restart_mid_stream_loses_nothing(

@@ -145,7 +145,7 @@ async def test_decoder_time_limit_fails_the_file_and_the_service_keeps_going(
     analyzer_factory: Any, good_run: bytes
 ) -> None:
     # A decoder that never returns (pathological by construction, however fast the real one gets).
-    stuck = await analyzer_factory(DECODE_TIMEOUT_S="1", DECODE_FUNCTION="analyzer_service.testing:hang")
+    stuck = await analyzer_factory("hang", DECODE_TIMEOUT_S="1")
     slow = await stuck.submit(good_run)
     row = await stuck.settled(slow.activity_id, within_s=30)
     assert row["status"] == "failed"

@@ -84,12 +84,12 @@ def consumer_config(settings: ConsumerSettings) -> ConsumerConfig:
         # settings.max_deliver, so a delivery that cannot write it (PostgreSQL down) is retried, not dropped.
         max_deliver=-1,
         filter_subject=SUBJECT_UPLOAD_COMPLETED,
-        max_ack_pending=max(64, settings.concurrency * 8),
+        max_ack_pending=max(64, settings.in_flight * 8),
     )
 
 
 class UploadConsumer:
-    """Fetches batches from the durable consumer and runs up to `concurrency` events at once."""
+    """Fetches batches from the durable consumer and runs up to `settings.in_flight` events at once."""
 
     def __init__(
         self,
@@ -104,7 +104,7 @@ class UploadConsumer:
         self.settings = settings
         self.process = process
         self.dead_letter = dead_letter
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = asyncio.Semaphore(settings.in_flight)
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -140,7 +140,7 @@ class UploadConsumer:
         """Wait for one free slot, then take every other free one."""
         await self._slots.acquire()
         free = 1
-        while free < self.settings.concurrency and not self._slots.locked():
+        while free < self.settings.in_flight and not self._slots.locked():
             await self._slots.acquire()
             free += 1
         return free

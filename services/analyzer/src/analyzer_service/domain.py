@@ -12,6 +12,10 @@ class FileRejected(Exception):
     """The file itself cannot be analyzed (bad bytes, too big, wrong checksum, decoder limits); str = reason."""
 
 
+class AnalysisBug(Exception):
+    """Our analysis code failed on a file (not the file's fault); str = details for operators, never users."""
+
+
 class AdvisorUnavailable(Exception):
     """The advisor did not answer within the attempts allowed (an infrastructure fault, retried later)."""
 

@@ -30,7 +30,7 @@ from .trends import fitness_days
 if TYPE_CHECKING:
     from .objects import ObjectReader
     from .repository import Repository
-    from .worker import DecodeWorker
+    from .worker import DecodePool
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class AnalysisPipeline:
         self,
         repo: Repository,
         reader: ObjectReader,
-        worker: DecodeWorker,
+        worker: DecodePool,
         advisor: Advisor,
         *,
         analyzer_version: str,
