@@ -90,7 +90,12 @@ class Harness:
     settings: AnalyzerSettings
     stub: pb_grpc.ActivityServiceStub
     channel: grpc.aio.Channel
+    resources: ServiceResources
     env: dict[str, str] = field(default_factory=dict)
+
+    async def stop(self) -> None:
+        """Stop this analyzer (consumer, gRPC server, decode workers), as a deploy would."""
+        await self.resources.aclose()
 
     def token(self, user_id: str) -> tuple[tuple[str, str], ...]:
         return bearer(mint_dev_token(JWT_SECRET, issuer=self.settings.auth.issuer, user_id=user_id))
@@ -270,6 +275,7 @@ async def analyzer_factory(
                 settings=settings,
                 stub=pb_grpc.ActivityServiceStub(channel),
                 channel=channel,
+                resources=resources,
                 env=env,
             )
 

@@ -44,7 +44,11 @@ async def test_killed_before_commit_is_redelivered_and_processed_once(
 ) -> None:
     # The in-process harness only serves as the test's hands (DB, S3, NATS, advisor); its consumer is off.
     hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
-    env = {**hands.env, "CONSUMER_ENABLED": "true", "CONSUMER_ACK_WAIT_S": "2", "LOG_FORMAT": "json"}
+    # The killed process leaves its lease behind (3 s): the next one takes the activity over when it runs out.
+    env = {
+        **hands.env, "CONSUMER_ENABLED": "true", "CONSUMER_ACK_WAIT_S": "2", "ANALYSIS_LEASE_S": "3",
+        "CONSUMER_NAK_BASE_DELAY_S": "0.5", "LOG_FORMAT": "json",
+    }  # fmt: skip
     log = tmp_path / "analyzer.log"
     upload = await hands.submit(good_run)
 

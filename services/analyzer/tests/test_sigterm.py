@@ -175,7 +175,9 @@ async def test_work_outlasting_the_grace_is_left_unacked_and_redelivered_to_the_
     uploads = [await hands.submit(good_run) for _ in range(2)]
     ids = [u.activity_id for u in uploads]
 
-    # A 0.5 s grace against 2.5 s decodes: the jobs are cancelled, their decode workers killed, no ack sent.
+    # A 0.5 s grace against 2.5 s decodes: the jobs are cancelled, their decode workers killed, no ack sent,
+    # and their leases released, so the next process need not wait for them to run out (120 s).
+    env["ANALYSIS_LEASE_S"] = "120"
     first = AnalyzerProcess({**env, "SHUTDOWN_GRACE_S": "0.5"}, log, "slow")
     processes.append(first)
     await first.port()
@@ -183,6 +185,7 @@ async def test_work_outlasting_the_grace_is_left_unacked_and_redelivered_to_the_
     first.process.send_signal(signal.SIGTERM)
     assert await first.exit_code(within_s=10) == 0, first.tail()
     assert await _statuses(hands, ids) == ["analyzing", "analyzing"]
+    assert [(await hands.state(a))["lease_until"] for a in ids] == [None, None]  # released on the way out
     assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 0
     assert (await hands.consumer_info()).num_ack_pending == 2  # delivered, never acked
 

@@ -86,6 +86,7 @@ async def build(
         advisor,
         analyzer_version=ANALYZER_VERSION,
         history_days=settings.advisor.history_days,
+        lease_s=settings.consumer.lease_s,
     )
 
     nc = await connect_nats(settings.nats, "analyzer")

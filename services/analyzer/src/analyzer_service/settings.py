@@ -82,12 +82,17 @@ class ConsumerSettings:
     nak_base_delay_s: float = env_field("CONSUMER_NAK_BASE_DELAY_S", 2.0)
     nak_max_delay_s: float = env_field("CONSUMER_NAK_MAX_DELAY_S", 300.0)
     enabled: bool = env_field("CONSUMER_ENABLED", True)
+    # One delivery at a time works on an activity, under a lease renewed every third of this; an analyzer that
+    # dies leaves its lease to run out, then the next delivery takes the activity over.
+    lease_s: float = env_field("ANALYSIS_LEASE_S", 30.0)
 
     def __post_init__(self) -> None:
         if self.ack_wait_s < 1:
             raise ValueError("CONSUMER_ACK_WAIT_S must be at least 1")
         if self.max_deliver < 1:
             raise ValueError("CONSUMER_MAX_DELIVER must be at least 1")
+        if self.lease_s < 1:
+            raise ValueError("ANALYSIS_LEASE_S must be at least 1")
         if self.concurrency < 0:
             raise ValueError("CONSUMER_CONCURRENCY must be 0 (sized from the cores) or more")
 
