@@ -110,7 +110,7 @@ async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_th
         "CONSUMER_CONCURRENCY": "2",
         "DECODE_WORKERS": "2",
         "CONSUMER_ACK_WAIT_S": "3",
-        "SHUTDOWN_GRACE_S": "10",
+        "SHUTDOWN_GRACE_S": "60",
         "LOG_FORMAT": "json",
     }
     log = tmp_path / "analyzer.log"
@@ -126,11 +126,11 @@ async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_th
         await _wait_analyzing(hands, ids, 2)
         in_flight = [a for a, s in zip(ids, await _statuses(hands, ids), strict=True) if s == "analyzing"]
         first.process.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
         assert (await asyncio.wait_for(watch.read(), 5)).status == NOT_SERVING
         watch.cancel()  # an open watch would hold the gRPC server for the whole grace period
-    assert await first.exit_code(within_s=15) == 0, first.tail()
-    assert time.monotonic() - signalled < 10  # the jobs' own time, not the whole grace
+    # The jobs' own time (2.5 s), not the whole 60 s grace: a generous bound, so a loaded machine cannot break
+    # it, that still proves the process stopped once its work was done.
+    assert await first.exit_code(within_s=40) == 0, first.tail()
 
     # The two jobs in flight finished and were acked; the other two were never started.
     for activity_id in ids:

@@ -7,9 +7,11 @@ one that crashes the process; and metrics code with a bug in it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from analyzer_service.worker import AnalysisCode
@@ -41,8 +43,14 @@ def crash(data: bytes) -> Any:
     os.abort()
 
 
+# Where `slow` writes the sha256 of the bytes it was given, so a test knows the object was read before it acts.
+DECODE_STARTED_FILE = "ANALYZER_TEST_DECODE_STARTED_FILE"
+
+
 def slow(data: bytes) -> Any:
     """The real decoder, after 2.5 s: work that outlasts a short ack_wait or shutdown grace."""
+    if marker := os.environ.get(DECODE_STARTED_FILE):
+        Path(marker).write_text(hashlib.sha256(data).hexdigest())
     time.sleep(2.5)
     return decode(data)
 
