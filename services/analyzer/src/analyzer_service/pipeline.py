@@ -253,5 +253,5 @@ class AnalysisPipeline:
             await self.repo.mark_advice_failed(job.activity_id, lease.token, str(exc))
             log.warning("advice failed", extra={"fields": {"error": str(exc)}})
             return
-        await self.repo.store_advice(job.activity_id, job.user_id, advice, lease.token)
+        await self.repo.store_advice(job.activity_id, advice, lease.token)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
-from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
+from fitcoach_runtime.db import Connection
 
 from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
 
-# New outbox rows wake the relay (payload: empty); it also polls, so a lost notification only delays.
+# New outbox rows wake the relay (payload: empty; sent by a trigger, migrations/002_notify_triggers.sql); it
+# also polls, so a lost notification only delays.
 OUTBOX_CHANNEL = "fitcoach_upload_outbox"
 
 _ACTIVITY_COLUMNS = """
@@ -30,28 +31,25 @@ class ActivityRepository:
         self.pool = pool
 
     async def insert_pending(self, activity: Activity) -> bool:
-        async with self.pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                """
-                INSERT INTO upload.activities
-                    (id, user_id, file_name, size_bytes, sha256, object_key, status, created_at, url_expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT (user_id, sha256) DO NOTHING
-                RETURNING true
-                """,
-                activity.id,
-                activity.user_id,
-                activity.file_name,
-                activity.size_bytes,
-                activity.sha256,
-                activity.object_key,
-                PENDING,
-                activity.created_at,
-                activity.url_expires_at,
-            )
-            if inserted:
-                await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity.id)
-            return bool(inserted)
+        inserted = await self.pool.fetchval(
+            """
+            INSERT INTO upload.activities
+                (id, user_id, file_name, size_bytes, sha256, object_key, status, created_at, url_expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (user_id, sha256) DO NOTHING
+            RETURNING true
+            """,
+            activity.id,
+            activity.user_id,
+            activity.file_name,
+            activity.size_bytes,
+            activity.sha256,
+            activity.object_key,
+            PENDING,
+            activity.created_at,
+            activity.url_expires_at,
+        )
+        return bool(inserted)
 
     async def find_by_sha256(self, user_id: str, sha256: str) -> Activity | None:
         row = await self.pool.fetchrow(
@@ -88,20 +86,19 @@ class ActivityRepository:
             )
             if status != PENDING:
                 return status
+            # The state change and its event in one statement (the triggers of 002_notify_triggers.sql
+            # announce both).
             await conn.execute(
-                "UPDATE upload.activities SET status = $2, uploaded_at = $3 WHERE id = $1",
+                """
+                WITH completed AS (UPDATE upload.activities SET status = $2, uploaded_at = $3 WHERE id = $1)
+                INSERT INTO upload.outbox (id, subject, payload) VALUES ($4, $5, $6)
+                """,
                 activity_id,
                 UPLOADED,
                 uploaded_at,
-            )
-            await conn.execute(
-                "INSERT INTO upload.outbox (id, subject, payload) VALUES ($1, $2, $3)",
                 event.id,
                 event.subject,
                 event.payload,
-            )
-            await conn.execute(
-                "SELECT pg_notify($1, $2), pg_notify($3, '')", ACTIVITY_CHANNEL, activity_id, OUTBOX_CHANNEL
             )
             return UPLOADED
 
@@ -138,9 +135,6 @@ class AbandonedUploads:
         if activity_ids:
             await self._conn.execute(
                 "DELETE FROM upload.activities WHERE id = ANY($1::uuid[])", list(activity_ids)
-            )
-            await self._conn.executemany(
-                "SELECT pg_notify($1, $2)", [(ACTIVITY_CHANNEL, activity_id) for activity_id in activity_ids]
             )
 
 
