@@ -192,6 +192,18 @@ class Harness:
     async def consumer_info(self) -> Any:
         return await self.js.consumer_info(STREAM, "analyzer")
 
+    async def acked(self, messages: int = 1, within_s: float = 20.0) -> Any:
+        """Consumer info once `messages` stream messages were delivered and nothing is pending or unacked.
+
+        The ack follows the commit, so a test that saw a row settle waits here before looking at the stream."""
+        deadline = time.monotonic() + within_s
+        while True:
+            info = await self.consumer_info()
+            if info.delivered.stream_seq >= messages and (info.num_ack_pending, info.num_pending) == (0, 0):
+                return info
+            assert time.monotonic() < deadline, info
+            await asyncio.sleep(0.05)
+
 
 def analyzer_env(
     database_url: str, nats_url: str, s3_env: Mapping[str, str], advisor_port: int, **overrides: str

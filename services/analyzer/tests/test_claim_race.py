@@ -9,7 +9,6 @@ holding an activity leaves a lease that runs out, and the next delivery takes th
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,16 +28,6 @@ if TYPE_CHECKING:
 def _events(outcome: str) -> float:
     """The analyzer's own count of deliveries with this outcome (fitcoach_analyzer_events_total)."""
     return REGISTRY.get_sample_value("fitcoach_analyzer_events_total", {"outcome": outcome}) or 0.0
-
-
-async def _all_acked(analyzer: Harness, messages: int, within_s: float = 20) -> Any:
-    deadline = time.monotonic() + within_s
-    while True:
-        info = await analyzer.consumer_info()
-        if info.delivered.stream_seq >= messages and info.num_ack_pending == 0 and info.num_pending == 0:
-            return info
-        assert time.monotonic() < deadline, info
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +53,7 @@ async def test_two_deliveries_at_once_analyze_once_and_ask_the_advisor_once(
     await analyzer.publish(upload)
     await analyzer.publish(upload)
     row = await analyzer.settled(upload.activity_id)
-    await _all_acked(analyzer, 2)
+    await analyzer.acked(2)
     assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 1)
     assert analyzer.advisor.calls == 1
     assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
@@ -107,7 +96,7 @@ async def test_an_activity_left_analyzing_by_a_dead_analyzer_is_taken_over_when_
     assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 2)
     assert _events("busy") > busy_before  # it waited for the lease rather than working beside it
     assert analyzer.advisor.calls == 1
-    await _all_acked(analyzer, 1)
+    await analyzer.acked(1)
 
 
 async def test_a_delivery_whose_lease_was_taken_over_writes_nothing(analyzer: Harness) -> None:
@@ -147,8 +136,8 @@ async def test_a_bug_in_the_metrics_code_is_an_internal_error_and_is_analyzed_ag
         "SELECT activity_id::text AS id FROM analyzer.activities WHERE failure_kind = 'internal_error'"
     )
     assert [r["id"] for r in internal] == [upload.activity_id]
-    info = await _all_acked(buggy, 2)
-    assert info.num_redelivered == 0  # terminated, not retried: the same code would fail the same way
+    info = await buggy.acked(2)
+    assert info.delivered.consumer_seq == 2  # terminated, not retried: the same code would fail the same way
     assert buggy.advisor.calls == 0
 
     # The fix is deployed; the events come again (a replay): the internal error is analyzed again, the bad
@@ -161,7 +150,7 @@ async def test_a_bug_in_the_metrics_code_is_an_internal_error_and_is_analyzed_ag
         upload.activity_id, lambda r: r["status"] == "analyzed" and r["advice_status"] == "ready"
     )
     assert row["attempts"] == 2 and row["failure_kind"] is None and row["error_detail"] is None
-    await _all_acked(fixed, 4)
+    await fixed.acked(4)
     bad_row = await fixed.state(bad.activity_id)
     assert (bad_row["status"], bad_row["attempts"]) == ("failed", 1)
     assert (await fixed.get(upload.activity_id, upload.user_id)).failure_kind == pb.FAILURE_KIND_UNSPECIFIED

@@ -77,30 +77,35 @@ class ActivityRepository:
     async def mark_uploaded(
         self, activity_id: str, user_id: str, uploaded_at: dt.datetime, event: OutboxEvent
     ) -> str | None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            # The row lock serialises concurrent completes: the second waits, then sees `uploaded`.
-            status: str | None = await conn.fetchval(
-                "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2 FOR UPDATE",
-                activity_id,
-                user_id,
+        # The state change and its event in one statement, so in one transaction (the triggers of
+        # 002_notify_triggers.sql announce both). Concurrent completes serialise on the row: the second waits,
+        # then finds the row no longer pending and queues nothing.
+        completed = await self.pool.fetchval(
+            """
+            WITH completed AS (
+                UPDATE upload.activities SET status = $3, uploaded_at = $4
+                WHERE id = $1 AND user_id = $2 AND status = $5
+                RETURNING id
             )
-            if status != PENDING:
-                return status
-            # The state change and its event in one statement (the triggers of 002_notify_triggers.sql
-            # announce both).
-            await conn.execute(
-                """
-                WITH completed AS (UPDATE upload.activities SET status = $2, uploaded_at = $3 WHERE id = $1)
-                INSERT INTO upload.outbox (id, subject, payload) VALUES ($4, $5, $6)
-                """,
-                activity_id,
-                UPLOADED,
-                uploaded_at,
-                event.id,
-                event.subject,
-                event.payload,
-            )
+            INSERT INTO upload.outbox (id, subject, payload) SELECT $6, $7, $8 FROM completed
+            RETURNING true
+            """,
+            activity_id,
+            user_id,
+            UPLOADED,
+            uploaded_at,
+            PENDING,
+            event.id,
+            event.subject,
+            event.payload,
+        )
+        if completed:
             return UPLOADED
+        # Not pending (any more): a new statement, so it sees what a concurrent complete committed.
+        status: str | None = await self.pool.fetchval(
+            "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2", activity_id, user_id
+        )
+        return status
 
     @contextlib.asynccontextmanager
     async def claim_abandoned(

@@ -97,7 +97,7 @@ class ActivityStore(Protocol):
     async def mark_uploaded(
         self, activity_id: str, user_id: str, uploaded_at: dt.datetime, event: OutboxEvent
     ) -> str | None:
-        """In one transaction with the row locked: pending → uploaded + outbox row (both announced).
+        """In one transaction: pending → uploaded + outbox row (both announced); concurrent calls, one change.
 
         Returns the status after the call (unchanged when it was not pending), None when not found."""
 
