@@ -42,7 +42,10 @@ lint: venv ## ruff + mypy (strict, settings in pyproject.toml) + buf lint
 bench: venv ## run the benchmarks (decode speed, analysis, pipeline latency)
 	$(PY) bench/run.py
 
+advice-examples: venv ## rewrite docs/advice-examples.md from the scenario athletes
+	$(PY) scripts/advice_examples.py
+
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach
 
-.PHONY: help venv run test proto proto-check lint bench clean
+.PHONY: help venv run test proto proto-check lint bench advice-examples clean

@@ -45,7 +45,7 @@ def test_table_output_and_module_entry_point() -> None:
         [
             sys.executable,
             "-m",
-            "fitctl.analyze",
+            "fitctl",
             "analyze",
             str(FIXTURES / "run-fr70-footpod-compressed-ts.fit"),
         ],

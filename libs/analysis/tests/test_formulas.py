@@ -14,6 +14,7 @@ from fitcoach_analysis.efficiency import power_decoupling_pct
 from fitcoach_analysis.efforts import best_distance_efforts, fastest_segment
 from fitcoach_analysis.elevation import cumulative_gain_loss, gain_loss, smooth_altitude
 from fitcoach_analysis.heart_rate import hr_tss, hr_zone_bounds, time_in_zones, trimp
+from fitcoach_analysis.load import FitnessDay, TrainingHistory, training_history
 from fitcoach_analysis.pace import grade_adjusted_distance_m, minetti_cost, robust_max
 from fitcoach_analysis.power import (
     best_power_efforts,
@@ -312,17 +313,17 @@ def test_fitness_trend_recurrence() -> None:
     day0 = date(2026, 1, 1)
     # A single 70-load day from zero: CTL = 70/42, ATL = 70/7 = 10, TSB = CTL − ATL.
     one = fitness_trend({day0: 70.0}, day0, day0)
-    assert one == [{"date": "2026-01-01", "load": 70.0, "ctl": 70 / 42, "atl": 10.0, "tsb": 70 / 42 - 10.0}]
+    assert one == [FitnessDay(date=day0, load=70.0, ctl=70 / 42, atl=10.0, tsb=70 / 42 - 10.0)]
     # 42 days of 100: CTL = 100(1 − (41/42)^42), ATL = 100(1 − (6/7)^42); then a rest day decays both.
     loads = {day0 + timedelta(days=k): 100.0 for k in range(42)}
     trend = fitness_trend(loads, day0, day0 + timedelta(days=42))
     assert len(trend) == 43
-    assert trend[41]["ctl"] == pytest.approx(100 * (1 - (41 / 42) ** 42))
-    assert trend[41]["atl"] == pytest.approx(100 * (1 - (6 / 7) ** 42))
-    assert trend[42]["load"] == 0.0 and trend[42]["ctl"] == pytest.approx(trend[41]["ctl"] * 41 / 42)
+    assert trend[41].ctl == pytest.approx(100 * (1 - (41 / 42) ** 42))
+    assert trend[41].atl == pytest.approx(100 * (1 - (6 / 7) ** 42))
+    assert trend[42].load == 0.0 and trend[42].ctl == pytest.approx(trend[41].ctl * 41 / 42)
     # Loads before the range warm the averages up; the range itself starts later.
     late = fitness_trend(loads, day0 + timedelta(days=41), day0 + timedelta(days=41))
-    assert late[0]["ctl"] == pytest.approx(trend[41]["ctl"])
+    assert late[0].ctl == pytest.approx(trend[41].ctl)
     assert fitness_trend(loads, day0, day0 - timedelta(days=1)) == []
 
 
@@ -382,3 +383,18 @@ def test_device_metrics_units_and_absent_sensors() -> None:
     assert run["avg_hr_bpm"] is None and run["avg_power_w"] is None  # 0 = no sensor
     assert run["avg_speed_mps"] == 2.854 and run["distance_m"] == 4491.51
     assert device_metrics({"avg_cadence": 88}, "cycling")["avg_cadence"] == 88.0
+
+
+def test_training_history_counts_days_weeks_and_the_gap_before_a_day() -> None:
+    day = date(2026, 3, 1)
+    first = training_history([], day)
+    assert first == TrainingHistory(
+        days_since_first_activity=0, active_days=1, weeks_with_data=1, days_since_previous_activity=None
+    )
+    # Two sessions on one day count once; days after `day` are not history yet.
+    active = [day - timedelta(days=n) for n in (0, 0, 3, 6, 7, 20, 50)] + [day + timedelta(days=2)]
+    history = training_history(active, day)
+    # Blocks counted back from `day`: 0–6 (days 0, 3, 6), 7–13 (day 7), 14–20 (day 20), 49–55 (day 50).
+    assert history == TrainingHistory(
+        days_since_first_activity=50, active_days=6, weeks_with_data=4, days_since_previous_activity=3
+    )

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from advisor_service.domain import AdviceRequest, Athlete, FitnessDay, Workout
+from advisor_service.domain import AdviceRequest, Athlete, Workout
 from advisor_service.gemini import GeminiCoach, GeminiConfig
 from aiohttp import web
+from fitcoach_analysis.load import FitnessDay, TrainingHistory
 
 API_KEY = "fake-gemini-key-for-tests"
 ADVICE_FIELDS = {"summary", "went_well", "to_improve", "next_session"}
@@ -205,6 +206,12 @@ async def make_coach(fake_gemini: FakeGemini) -> AsyncIterator[Callable[..., Awa
         await coach.aclose()
 
 
+# An athlete with months of regular training: the load model means something.
+ESTABLISHED = TrainingHistory(
+    days_since_first_activity=180, active_days=95, weeks_with_data=26, days_since_previous_activity=2
+)
+
+
 def history(
     days: int = 35, *, end: dt.date = dt.date(2024, 5, 30), tsb_today: float = -8.0
 ) -> tuple[FitnessDay, ...]:
@@ -240,6 +247,7 @@ def run_request(language: str = "en", **workout: Any) -> AdviceRequest:
         recent_days=history(),
         athlete=Athlete(max_hr_bpm=190.0, rest_hr_bpm=48.0, threshold_hr_bpm=170.0),
         language=language,
+        history=ESTABLISHED,
     )
 
 

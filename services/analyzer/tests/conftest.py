@@ -59,9 +59,11 @@ class CountingAdvisor(AdvisorServicer):
         super().__init__(Advisor(None))
         self.calls = 0
         self.fail_next = 0  # answer UNAVAILABLE this many times first
+        self.requests: list[Any] = []  # every GenerateAdviceRequest received, in order
 
     async def GenerateAdvice(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         self.calls += 1
+        self.requests.append(request)
         if self.fail_next > 0:
             self.fail_next -= 1
             await context.abort(grpc.StatusCode.UNAVAILABLE, "advisor warming up")

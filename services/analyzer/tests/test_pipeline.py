@@ -170,3 +170,27 @@ async def test_advisor_outage_leaves_metrics_visible_and_advice_is_retried(
     assert analyzer.advisor.calls == 4
     assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
     assert (await analyzer.state(upload.activity_id))["attempts"] == 1  # the redelivery did not re-analyze
+
+
+async def test_advice_is_told_how_much_history_the_athlete_has_up_to_that_day(
+    analyzer: Harness, good_run: bytes, fit_file: Callable[[str], bytes]
+) -> None:
+    """Counted from the analyzer's own tables, over the athlete's days up to the workout's day only."""
+    run = await analyzer.submit(good_run)  # 2015-08-15
+    await analyzer.settled(run.activity_id)
+    later = await analyzer.submit(fit_file("multisport-fenix2-long.fit"), user_id=run.user_id)  # 2015-08-29
+    await analyzer.settled(later.activity_id)
+    older = await analyzer.submit(fit_file("cycle-edge500-long-laps.fit"), user_id=run.user_id)  # 2011
+    await analyzer.settled(older.activity_id)
+    first, second, third = analyzer.advisor.requests[-3:]
+    assert first.history.active_days == 1 and first.history.days_since_first_activity == 0
+    assert not first.history.HasField("days_since_previous_activity")
+    assert (
+        second.history.days_since_first_activity,
+        second.history.active_days,
+        second.history.weeks_with_data,
+        second.history.days_since_previous_activity,
+    ) == (14, 2, 2, 14)
+    # Later activities are not this one's history: four years earlier, the ride was the first.
+    assert third.history.active_days == 1 and third.history.days_since_first_activity == 0
+    assert second.workout.sport == "multisport" and not second.workout.HasField("dive_count")

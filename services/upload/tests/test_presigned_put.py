@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import urllib.parse
 import uuid
 
 import pytest
-from fitcoach_runtime.errors import FailedPrecondition
-from fitcoach_runtime.storage import object_key
-from upload_service.store import headers_to_send
+from fitcoach_runtime.errors import FailedPrecondition, Unavailable
+from fitcoach_runtime.storage import object_key, s3_client
+from upload_service.store import S3ObjectStore, headers_to_send
 
 
 def signed_headers(url: str) -> set[str]:
@@ -64,11 +65,13 @@ async def test_body_of_another_length_is_refused(parts, user_id, make_file, put,
 
 
 async def test_other_bytes_of_the_same_length_are_refused(parts, user_id, make_file, put):
-    # SeaweedFS (like S3 and R2) checks the signed x-amz-checksum-sha256; the analyzer re-checks anyway.
+    # SeaweedFS (like S3 and R2) checks the signed x-amz-checksum-sha256: the signature holds, the bytes don't,
+    # so 400 BadDigest, not 403. The analyzer re-checks anyway (a lenient store: test_lenient_store.py).
     fit = make_file()
     ticket = await parts.service.create_upload(user_id, "a.fit", fit.size, fit.sha256)
     response = await put(ticket, bytes(b ^ 0xFF for b in fit.body))
-    assert not response.is_success, response.status_code
+    assert (response.status_code, "<Code>BadDigest</Code>" in response.text) == (400, True), response.text
+    assert await parts.service.objects.object_size(object_key(user_id, ticket.activity_id)) is None
 
 
 async def test_missing_or_changed_headers_are_refused(parts, user_id, make_file, put):
@@ -156,3 +159,22 @@ async def test_presigned_urls_never_reach_the_logs(parts, user_id, make_file, pu
     logged = "\n".join(f"{r.getMessage()} {getattr(r, 'fields', '')} {r.args}" for r in caplog.records)
     assert "upload created" in logged  # the service did log, just not the credential
     assert signature not in logged and second not in logged
+
+
+async def test_a_store_refusing_our_credentials_is_unavailable_not_missing(
+    parts, user_id, make_file, put, s3_bucket
+):
+    # A rotated or revoked key: the store answers 403 to HEAD and DELETE. That is the store's problem to fix,
+    # so UNAVAILABLE (retry later), never "object not uploaded" and never a silently skipped delete.
+    fit = make_file()
+    ticket = await parts.service.create_upload(user_id, "a.fit", fit.size, fit.sha256)
+    assert (await put(ticket, fit.body)).status_code == 200
+    key = object_key(user_id, ticket.activity_id)
+    revoked = dataclasses.replace(s3_bucket.settings(), secret_key="not-the-secret")
+    async with s3_client(revoked) as client:
+        objects = S3ObjectStore(client, client, s3_bucket.bucket)
+        with pytest.raises(Unavailable):
+            await objects.object_size(key)
+        with pytest.raises(Unavailable):
+            await objects.delete(key)
+    assert await parts.service.objects.object_size(key) == fit.size  # still there

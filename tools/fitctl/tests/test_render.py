@@ -42,3 +42,41 @@ def test_laps_and_splits_read_in_the_sports_own_units() -> None:
     assert "2:24 /km" in run and "5:00 /km" in run and "km/h" not in run
     swim = "\n".join(session_lines([session("swimming")]))
     assert "0:30 /100 m" in swim
+
+
+def test_advice_labels_follow_the_advices_language() -> None:
+    from fitctl.render import advice_lines
+
+    advice = {
+        "summary": "요가 13분.",
+        "went_well": ["꾸준해요."],
+        "to_improve": ["호흡을 길게 하세요."],
+        "next_session": "하루 이틀 뒤 요가 20–30분.",
+        "language": "ko",
+        "engine": "offline",
+    }
+    korean = "\n".join(advice_lines(advice, "ready"))
+    assert "코칭 (offline)" in korean and "잘한 점:" in korean and "보완할 점:" in korean
+    assert "다음 훈련: 하루 이틀 뒤 요가 20–30분." in korean
+    for english in ("advice", "went well", "to improve", "next session"):
+        assert english not in korean
+    english = "\n".join(advice_lines({**advice, "language": "en"}, "ready"))
+    assert "advice (offline)" in english and "went well:" in english and "next session:" in english
+
+
+def test_dives_show_depth_and_time_under_water_not_speed() -> None:
+    dive = {
+        "distance_m": 632.9,
+        "avg_speed_mps": 0.23,
+        "timer_time_s": 2794.0,
+        "max_depth_m": 28.622,
+        "avg_depth_m": 14.081,
+        "bottom_time_s": 133.6,
+        "surface_interval_s": 1856.0,
+        "dive_count": 2,
+    }
+    rows = dict(metric_lines(dive, "diving"))
+    assert rows["depth"] == "max 28.6 m, avg 14.1 m"
+    assert rows["dives"] == "2, 2:14 under water, shortest surface interval 30:56"
+    assert "distance" not in rows and "speed" not in rows and "pace" not in rows
+    assert "depth" not in dict(metric_lines({"distance_m": 5000.0}, "running"))

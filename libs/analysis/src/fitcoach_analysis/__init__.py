@@ -1,19 +1,21 @@
 """FitCoach's analysis library: FIT decoding and workout metrics. Pure functions, no I/O, no gRPC.
 
 `analyze(data)` is the entry point; each metric family has its own module (times, distance, pace,
-elevation, heart_rate, power, efficiency, splits, efforts, swim, load, streams) usable on plain arrays.
+elevation, heart_rate, power, efficiency, splits, efforts, swim, dive, load, streams) usable on plain arrays.
 """
 
 from .activity import ANALYZER_VERSION, analyze, analyze_decoded, drop_none, merged_metrics, summarize
 from .fit import InvalidFitFile
-from .load import fitness_trend, training_load
+from .load import FitnessDay, TrainingHistory, fitness_trend, training_history, training_load
 from .profile import AthleteProfile, ResolvedProfile, resolve_profile
 
 __all__ = [
     "ANALYZER_VERSION",
     "AthleteProfile",
+    "FitnessDay",
     "InvalidFitFile",
     "ResolvedProfile",
+    "TrainingHistory",
     "analyze",
     "analyze_decoded",
     "drop_none",
@@ -21,5 +23,6 @@ __all__ = [
     "merged_metrics",
     "resolve_profile",
     "summarize",
+    "training_history",
     "training_load",
 ]

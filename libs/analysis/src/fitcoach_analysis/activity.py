@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .dive import with_dive
 from .fit import DecodedActivity, decode
 from .profile import AthleteProfile
 from .session import analyze_session
@@ -90,11 +91,10 @@ def analyze_decoded(
     sessions = []
     previous: float | None = None
     for s in decoded.sessions:
-        sessions.append(
-            analyze_session(
-                s, profile, stream_points=stream_points, all_events=all_events, previous_distance_m=previous
-            )
+        analyzed = analyze_session(
+            s, profile, stream_points=stream_points, all_events=all_events, previous_distance_m=previous
         )
+        sessions.append(with_dive(analyzed, s))
         distances = s.samples.distance_m[np.isfinite(s.samples.distance_m)]
         previous = float(distances[-1]) if distances.size else None
     return {

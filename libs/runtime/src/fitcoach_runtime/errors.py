@@ -30,34 +30,16 @@ class NotFound(DomainError):
     code = grpc.StatusCode.NOT_FOUND
 
 
-class AlreadyExists(DomainError):
-    """Already exists."""
-
-    code = grpc.StatusCode.ALREADY_EXISTS
-
-
 class FailedPrecondition(DomainError):
     """The resource is not in a state that allows this."""
 
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
-class PermissionDenied(DomainError):
-    """Not allowed."""
-
-    code = grpc.StatusCode.PERMISSION_DENIED
-
-
 class Unauthenticated(DomainError):
     """Missing or invalid credentials."""
 
     code = grpc.StatusCode.UNAUTHENTICATED
-
-
-class ResourceExhausted(DomainError):
-    """Too many requests or too large."""
-
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 class Unavailable(DomainError):

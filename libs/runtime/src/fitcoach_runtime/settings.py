@@ -176,7 +176,6 @@ class StorageSettings:
     account_id: str = env_field("R2_ACCOUNT_ID", "")
     endpoint_url: str = env_field("S3_ENDPOINT_URL", "")
     public_endpoint_url: str = env_field("S3_PUBLIC_ENDPOINT_URL", "")
-    public_url: str = env_field("R2_PUBLIC_URL", "")
     region: str = env_field("S3_REGION", "")
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from fitcoach_analysis.load import FitnessDay, TrainingHistory, training_history
 from fitcoach_runtime.errors import InvalidArgument
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -29,6 +30,7 @@ SPORTS = frozenset(
         "rowing", "cross_country_skiing", "e_biking", "mountaineering", "multisport", "triathlon",
         "transition", "paddling", "stand_up_paddleboarding", "kayaking", "alpine_skiing", "snowboarding",
         "inline_skating", "ice_skating", "floor_climbing", "rock_climbing", "tennis", "soccer", "basketball",
+        "diving", "snorkeling", "hiit", "meditation", "snowshoeing",
     }
 )  # fmt: skip
 SUB_SPORTS = frozenset(
@@ -38,31 +40,80 @@ SUB_SPORTS = frozenset(
         "e_bike_fitness", "e_bike_mountain", "bmx", "hand_cycling", "indoor_running", "ultra",
         "lap_swimming", "open_water", "indoor_rowing", "indoor_walking", "casual_walking", "speed_walking",
         "strength_training", "cardio_training", "hiit", "yoga", "pilates", "elliptical", "stair_climbing",
-        "indoor_skiing", "skate_skiing", "backcountry", "obstacle",
+        "indoor_skiing", "skate_skiing", "backcountry", "obstacle", "commuting", "mixed_surface",
+        "flexibility_training", "breathing", "single_gas_diving", "multi_gas_diving", "gauge_diving",
+        "apnea_diving", "apnea_hunting",
     }
 )  # fmt: skip
 
 # Version of the canonical form hashed into `input_hash`; bump it when the layout below changes.
-_HASH_LAYOUT = 1
+_HASH_LAYOUT = 2
 
 
 class SportFamily(enum.Enum):
-    """How the coaches group sports: their rules and units differ per family."""
+    """How the coaches group sports: their units, rules and suggested sessions differ per family."""
 
     RUN = "run"
+    WALK = "walk"  # walking, hiking, mountaineering
     RIDE = "ride"
     SWIM = "swim"
+    ROW = "row"
+    SKI = "ski"  # cross-country
+    PADDLE = "paddle"
+    MULTISPORT = "multisport"  # several endurance legs in one activity
+    STRENGTH = "strength"  # strength, yoga, pilates, mobility
+    DIVE = "dive"  # freediving, scuba, snorkelling
     OTHER = "other"
 
+    @property
+    def endurance(self) -> bool:
+        """Continuous aerobic sports, where distance, pace, zones and decoupling tell the story."""
+        return self not in (SportFamily.STRENGTH, SportFamily.DIVE, SportFamily.OTHER)
 
-_FAMILIES = {
+    @property
+    def has_distance(self) -> bool:
+        """Whether distance belongs to the story: not for yoga or weights, not a diver's drift at the surface."""
+        return self not in (SportFamily.STRENGTH, SportFamily.DIVE)
+
+
+# A sub-sport says more than its sport ("training" covers yoga and weights): it is looked up first.
+_SUB_SPORT_FAMILIES = {
+    "strength_training": SportFamily.STRENGTH,
+    "yoga": SportFamily.STRENGTH,
+    "pilates": SportFamily.STRENGTH,
+    "flexibility_training": SportFamily.STRENGTH,
+    "breathing": SportFamily.STRENGTH,
+    "indoor_rowing": SportFamily.ROW,
+    "single_gas_diving": SportFamily.DIVE,
+    "multi_gas_diving": SportFamily.DIVE,
+    "gauge_diving": SportFamily.DIVE,
+    "apnea_diving": SportFamily.DIVE,
+    "apnea_hunting": SportFamily.DIVE,
+}
+_SPORT_FAMILIES = {
     "running": SportFamily.RUN,
-    "walking": SportFamily.RUN,
-    "hiking": SportFamily.RUN,
+    "walking": SportFamily.WALK,
+    "hiking": SportFamily.WALK,
+    "mountaineering": SportFamily.WALK,
+    "snowshoeing": SportFamily.WALK,
     "cycling": SportFamily.RIDE,
     "e_biking": SportFamily.RIDE,
     "swimming": SportFamily.SWIM,
+    "rowing": SportFamily.ROW,
+    "cross_country_skiing": SportFamily.SKI,
+    "paddling": SportFamily.PADDLE,
+    "stand_up_paddleboarding": SportFamily.PADDLE,
+    "kayaking": SportFamily.PADDLE,
+    "multisport": SportFamily.MULTISPORT,
+    "triathlon": SportFamily.MULTISPORT,
+    "meditation": SportFamily.STRENGTH,
+    "diving": SportFamily.DIVE,
+    "snorkeling": SportFamily.DIVE,
 }
+
+
+def sport_family(sport: str, sub_sport: str) -> SportFamily:
+    return _SUB_SPORT_FAMILIES.get(sub_sport) or _SPORT_FAMILIES.get(sport, SportFamily.OTHER)
 
 
 def normalize_language(value: str) -> str:
@@ -107,6 +158,11 @@ class Workout:
     decoupling_pct: float | None = None
     intensity_factor: float | None = None
     hr_zone_seconds: tuple[float, ...] = ()
+    max_depth_m: float | None = None
+    avg_depth_m: float | None = None
+    bottom_time_s: float | None = None
+    surface_interval_s: float | None = None
+    dive_count: int | None = None
 
     def __post_init__(self) -> None:
         # Normalise here so no code path can build a Workout that carries caller text.
@@ -121,39 +177,28 @@ class Workout:
                 raise InvalidArgument("hr_zone_seconds must be finite and not negative")
         if len(self.hr_zone_seconds) > 10:
             raise InvalidArgument("hr_zone_seconds holds at most 10 zones")
+        if self.dive_count is not None and not 0 <= self.dive_count <= 10_000:
+            raise InvalidArgument("dive_count must be between 0 and 10000")
 
     @property
     def family(self) -> SportFamily:
-        return _FAMILIES.get(self.sport, SportFamily.OTHER)
+        return sport_family(self.sport, self.sub_sport)
 
     @property
     def duration_s(self) -> float | None:
+        if not self.family.has_distance:  # "moving" means nothing on a mat or under water
+            return self.timer_time_s or self.moving_time_s
         return self.moving_time_s or self.timer_time_s
 
 
-@dataclass(frozen=True)
-class FitnessDay:
-    """One day of training-load history (CTL = fitness, ATL = fatigue, TSB = form)."""
-
-    date: dt.date
-    load: float
-    ctl: float
-    atl: float
-    tsb: float
-
-    def __post_init__(self) -> None:
-        for name in ("load", "ctl", "atl", "tsb"):
-            _finite(name, getattr(self, name))
-
-    @staticmethod
-    def parse_date(value: str) -> dt.date:
-        """Accept exactly "YYYY-MM-DD": the date string is caller text and must not pass through as text."""
-        try:
-            if len(value) != 10:
-                raise ValueError
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise InvalidArgument("recent_days[].date must be YYYY-MM-DD") from None
+def parse_day(value: str) -> dt.date:
+    """Accept exactly "YYYY-MM-DD": a day's date is caller text and must not pass through as text."""
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument("recent_days[].date must be YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -178,18 +223,53 @@ class AdviceRequest:
     athlete: Athlete = Athlete()
     language: str = DEFAULT_LANGUAGE
     offline_only: bool = False
+    history: TrainingHistory | None = None  # None: the caller did not say; see `known_history`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", normalize_language(self.language))
         if len(self.recent_days) > MAX_RECENT_DAYS:
             raise InvalidArgument(f"recent_days holds at most {MAX_RECENT_DAYS} days")
+        for day in self.recent_days:
+            for name in ("load", "ctl", "atl", "tsb"):
+                _finite(f"recent_days[].{name}", getattr(day, name))
         dates = [day.date for day in self.recent_days]
         if dates != sorted(dates):
             raise InvalidArgument("recent_days must be ordered oldest first")
+        if self.history is not None:
+            _check_history(self.history)
 
     @property
     def today(self) -> FitnessDay | None:
         return self.recent_days[-1] if self.recent_days else None
+
+    @property
+    def known_history(self) -> TrainingHistory:
+        """The caller's history, or what recent_days shows of it (the days with load) when it sent none.
+
+        Without either, the workout counts as a first activity: with nothing known, no judgment that needs
+        a history is made.
+        """
+        if self.history is not None:
+            return self.history
+        if self.today is None:
+            return training_history((), dt.date.min)
+        return training_history((d.date for d in self.recent_days if d.load > 0), self.today.date)
+
+
+def _check_history(history: TrainingHistory) -> None:
+    """Counts that cannot be true together would only mislead the coach: refuse them."""
+    span = history.days_since_first_activity
+    gap = history.days_since_previous_activity
+    first_day = history.active_days == 1  # then it is the first activity: no span, no previous day
+    if (
+        not 0 <= span <= 100_000
+        or not 1 <= history.active_days <= span + 1
+        or not 1 <= history.weeks_with_data <= min(span // 7 + 1, history.active_days)
+        or (gap is not None and not 1 <= gap <= span)
+        or (gap is None) != first_day
+        or (span == 0) != first_day
+    ):
+        raise InvalidArgument("history counts are inconsistent")
 
 
 def _canonical(value: Any) -> Any:

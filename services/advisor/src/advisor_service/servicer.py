@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
+from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from .domain import Advice, AdviceRequest, Athlete, Engine, FitnessDay, Workout
+from .domain import Advice, AdviceRequest, Athlete, Engine, Workout, parse_day
 from .service import Advisor
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AdvisorService"].full_name
@@ -19,20 +21,19 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AdvisorService"].full_name
 _ENGINES = {Engine.GEMINI: pb.ENGINE_GEMINI, Engine.OFFLINE: pb.ENGINE_OFFLINE}
 
 
+_NUMBER_TYPES = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_INT32)
+
+
 def _optional_numbers(message_type: type[Message]) -> tuple[str, ...]:
-    """The `optional double` fields of a message type, read from the schema rather than listed again."""
-    return tuple(
-        f.name
-        for f in message_type.DESCRIPTOR.fields
-        if f.type == FieldDescriptor.TYPE_DOUBLE and f.has_presence
-    )
+    """The `optional` number fields of a message type, read from the schema rather than listed again."""
+    return tuple(f.name for f in message_type.DESCRIPTOR.fields if f.type in _NUMBER_TYPES and f.has_presence)
 
 
 _WORKOUT_NUMBERS = _optional_numbers(pb.WorkoutNumbers)
 _ATHLETE_NUMBERS = _optional_numbers(pb.AthleteNumbers)
 
 
-def _present(message: Message, names: tuple[str, ...]) -> dict[str, float]:
+def _present(message: Message, names: tuple[str, ...]) -> dict[str, Any]:
     """The proto3 `optional` numbers that were set; unset ones stay None in the domain."""
     return {name: getattr(message, name) for name in names if message.HasField(name)}
 
@@ -49,7 +50,7 @@ def request_from_proto(message: pb.GenerateAdviceRequest) -> AdviceRequest:
         **_present(w, _WORKOUT_NUMBERS),
     )
     days = tuple(
-        FitnessDay(date=FitnessDay.parse_date(d.date), load=d.load, ctl=d.ctl, atl=d.atl, tsb=d.tsb)
+        FitnessDay(date=parse_day(d.date), load=d.load, ctl=d.ctl, atl=d.atl, tsb=d.tsb)
         for d in message.recent_days
     )
     return AdviceRequest(
@@ -58,6 +59,18 @@ def request_from_proto(message: pb.GenerateAdviceRequest) -> AdviceRequest:
         athlete=Athlete(**_present(message.athlete, _ATHLETE_NUMBERS)),
         language=message.language,
         offline_only=message.offline_only,
+        history=_history(message.history) if message.HasField("history") else None,
+    )
+
+
+def _history(message: pb.TrainingHistory) -> TrainingHistory:
+    return TrainingHistory(
+        days_since_first_activity=message.days_since_first_activity,
+        active_days=message.active_days,
+        weeks_with_data=message.weeks_with_data,
+        days_since_previous_activity=(
+            message.days_since_previous_activity if message.HasField("days_since_previous_activity") else None
+        ),
     )
 
 

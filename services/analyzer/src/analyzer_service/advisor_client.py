@@ -30,6 +30,7 @@ def to_proto(request: AdviceRequest) -> advisor_pb2.GenerateAdviceRequest:
             "workout": request.workout,
             "recentDays": request.recent_days,
             "athlete": request.athlete,
+            **({"history": request.history} if request.history else {}),
         },
         advisor_pb2.GenerateAdviceRequest(),
     )

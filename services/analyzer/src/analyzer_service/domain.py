@@ -111,6 +111,7 @@ class AdviceRequest:
     workout: dict[str, Any]
     recent_days: list[dict[str, Any]]
     athlete: dict[str, Any]
+    history: dict[str, Any] = field(default_factory=dict)  # TrainingHistory field names
 
 
 @dataclass(frozen=True)
@@ -185,15 +186,6 @@ class ListCursor:
 class DailyLoad:
     date: dt.date
     load: float
-
-
-@dataclass(frozen=True)
-class FitnessDay:
-    date: dt.date
-    load: float
-    ctl: float
-    atl: float
-    tsb: float
 
 
 @dataclass(frozen=True)

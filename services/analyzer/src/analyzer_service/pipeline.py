@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
+from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from fitcoach_analysis.profile import AthleteProfile
 
 from .domain import (
@@ -26,11 +27,10 @@ from .domain import (
     ClaimOutcome,
     FailureKind,
     FileRejected,
-    FitnessDay,
     UploadJob,
 )
 from .lease import Lease
-from .trends import fitness_days
+from .trends import fitness_days_and_history
 
 if TYPE_CHECKING:
     from .objects import ObjectReader
@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 _WORKOUT_METRICS = (
     "distance_m", "timer_time_s", "moving_time_s", "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
     "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor",
+    "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s",
 )  # fmt: skip
+_WORKOUT_COUNTS = ("dive_count",)
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
 # What the athlete reads when our code, not the file, failed (operators see the details).
 INTERNAL_ERROR_REASON = (
@@ -107,7 +109,10 @@ def result_from_analysis(
 
 
 def advice_request(
-    result: AnalysisResult, profile: AthleteProfile | None, recent_days: list[FitnessDay]
+    result: AnalysisResult,
+    profile: AthleteProfile | None,
+    recent_days: list[FitnessDay],
+    history: TrainingHistory,
 ) -> AdviceRequest:
     """Numbers only: no file name, no device string (they could carry prompt injection)."""
     workout: dict[str, Any] = {"sport": result.sport, "sub_sport": result.sub_sport}
@@ -117,6 +122,10 @@ def advice_request(
         value = _number(result.summary.get(name))
         if value is not None:
             workout[name] = value
+    for name in _WORKOUT_COUNTS:
+        value = _number(result.summary.get(name))
+        if value is not None:
+            workout[name] = round(value)
     zones: list[float] = []
     for session in result.sessions:  # a multisport file: time per zone over all its legs
         for zone in session.get("hr_zones") or []:
@@ -140,6 +149,7 @@ def advice_request(
             for d in recent_days
         ],
         athlete=athlete,
+        history={k: v for k, v in asdict(history).items() if v is not None},
     )
 
 
@@ -235,10 +245,11 @@ class AnalysisPipeline:
             result = await self.repo.current_result(job.activity_id)
             if result is None:
                 raise RuntimeError("advice requested for an activity without results")
-        days = await fitness_days(
+        # The workout's day and the `history_days` before it: "28 days ago" is in the window.
+        days, history = await fitness_days_and_history(
             self.repo, job.user_id, result.local_date or dt.datetime.now(dt.UTC).date(), self.history_days
         )
-        request = advice_request(result, profile, days)
+        request = advice_request(result, profile, days, history)
         digest = request_hash(request)
         if await self.repo.advice_by_hash(job.activity_id, digest) is not None:
             log.info("advice for these inputs exists; not asking again")

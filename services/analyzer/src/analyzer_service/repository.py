@@ -480,7 +480,7 @@ class Repository:
         sessions_col = "r.sessions" if full else "NULL::jsonb AS sessions"
         row = await self.pool.fetchrow(
             f"""
-            WITH u AS (SELECT * FROM upload.activities WHERE id = $1 AND user_id = $2),
+            WITH u AS (SELECT * FROM upload.activities_v1 WHERE id = $1 AND user_id = $2),
                  a AS (SELECT * FROM analyzer.activities WHERE activity_id = $1 AND user_id = $2)
             SELECT {_ACTIVITY_COLUMNS}, {sessions_col}
             FROM u FULL JOIN a ON a.activity_id = u.id
@@ -514,7 +514,7 @@ class Repository:
         rows = await self.pool.fetch(
             f"""
             SELECT {_ACTIVITY_COLUMNS}
-            FROM upload.activities u
+            FROM upload.activities_v1 u
             LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
             WHERE u.user_id = $1 {keyset}

@@ -9,13 +9,14 @@ from typing import Any
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as pb_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
+from fitcoach_analysis.load import FitnessDay
 from fitcoach_analysis.profile import AthleteProfile, Sex
 from fitcoach_runtime.auth import current_principal
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format
 
 from .activities import ActivityQueries
-from .domain import ActivityRecord, FailureKind, FitnessDay
+from .domain import ActivityRecord, FailureKind
 from .profiles import ProfileService
 from .trends import TrendService
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from fitcoach_analysis.load import fitness_trend
+from fitcoach_analysis.load import FitnessDay, TrainingHistory, fitness_trend, training_history
 from fitcoach_runtime.errors import InvalidArgument
-
-from .domain import FitnessDay
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -17,16 +15,13 @@ DEFAULT_TREND_DAYS = 90
 MAX_TREND_DAYS = 3 * 366
 
 
-async def fitness_days(repo: Repository, user_id: str, end: dt.date, days: int) -> list[FitnessDay]:
+async def fitness_days_and_history(
+    repo: Repository, user_id: str, end: dt.date, days_before: int
+) -> tuple[list[FitnessDay], TrainingHistory]:
+    """The trend from `days_before` days before `end` to `end`, and how much history it rests on (one query)."""
     loads = await repo.daily_loads(user_id, end)
-    start = end - dt.timedelta(days=days - 1)
-    trend = fitness_trend({d.date: d.load for d in loads}, start, end)
-    return [
-        FitnessDay(
-            date=dt.date.fromisoformat(t["date"]), load=t["load"], ctl=t["ctl"], atl=t["atl"], tsb=t["tsb"]
-        )
-        for t in trend
-    ]
+    trend = fitness_trend({d.date: d.load for d in loads}, end - dt.timedelta(days=days_before), end)
+    return trend, training_history((d.date for d in loads), end)
 
 
 class TrendService:
@@ -47,4 +42,5 @@ class TrendService:
             raise InvalidArgument("start_date must not be after end_date")
         if (end - start).days + 1 > MAX_TREND_DAYS:
             raise InvalidArgument(f"at most {MAX_TREND_DAYS} days per request")
-        return await fitness_days(self.repo, user_id, end, (end - start).days + 1)
+        days, _history = await fitness_days_and_history(self.repo, user_id, end, (end - start).days)
+        return days

@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 from fitcoach_analysis import InvalidFitFile, analyze
 
+from .config import Context
+
 HEADLINE_KEYS = (
     "distance_m",
     "timer_time_s",
@@ -86,7 +88,8 @@ def print_table(result: dict[str, Any], out: TextIO) -> None:
             out.write(f"    {'training_load':<20}{'':>14}{_fmt(load):>14} ({method})\n")
 
 
-def run(files: Sequence[str], *, as_json: bool, out: TextIO = sys.stdout) -> int:
+def run(files: Sequence[str], *, as_json: bool, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up per call, not at import: redirections made later are honoured
     failed = False
     for path in files:
         result = analyze_file(path)
@@ -103,15 +106,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("analyze", help="analyze FIT files locally (no services)")
     parser.add_argument("files", nargs="+", metavar="FILE", help="FIT files")
     parser.add_argument("--json", action="store_true", help="one JSON object per file per line")
-    parser.set_defaults(handler=lambda args: run(args.files, as_json=args.json))
+    parser.set_defaults(handler=run_command)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fitctl")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def run_command(ctx: Context, args: argparse.Namespace) -> int:
+    """The `analyze` handler: local work only, so the connection settings in `ctx` go unused."""
+    return run(args.files, as_json=args.json)

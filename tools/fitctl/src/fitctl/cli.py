@@ -1,28 +1,23 @@
 """fitctl entry point: builds the argparse tree from one module per command group and runs the handler.
 
-Handlers are `handler(ctx: Context, args: argparse.Namespace) -> int` (a one-argument `handler(args)` is
-accepted too), set with `parser.set_defaults(handler=...)`. Errors end as `fitctl: <what>` on stderr, exit 1.
+Each module's `register(subparsers)` adds its commands with `parser.set_defaults(handler=...)`; a handler is
+`handler(ctx: Context, args: argparse.Namespace) -> int`. Errors end as `fitctl: <what>` on stderr, exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import grpc
 
-from . import activities, devtoken, upload
+from . import activities, analyze, devtoken, upload
 from .client import describe_rpc_error
 from .config import ConfigError, Context
-
-# Optional command groups written separately; the CLI works (without them) while they are absent.
-OPTIONAL_GROUPS = ("fitctl.analyze",)
 
 
 def _version() -> str:
@@ -58,14 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.register(subparsers)
     activities.register(subparsers)
     devtoken.register(subparsers)
-    for name in OPTIONAL_GROUPS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise  # the module exists but something it imports is missing: a real error
-            continue
-        module.register(subparsers)
+    analyze.register(subparsers)
     # --gateway/--token also after the command (`fitctl list --gateway URL`); SUPPRESS keeps a value given
     # before the command from being overwritten by the subparser's default.
     for subparser in subparsers.choices.values():
@@ -73,12 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
         if not {"--gateway", "--token"} & known:
             _add_connection_options(subparser, default=argparse.SUPPRESS)
     return parser
-
-
-def _call(handler: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> int:
-    takes_ctx = len(inspect.signature(handler).parameters) >= 2
-    outcome = handler(ctx, args) if takes_ctx else handler(args)
-    return int(outcome or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,12 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0
     ctx = Context(gateway_flag=args.gateway, token_flag=args.token)
-    handler = getattr(args, "handler", None) or getattr(args, "func", None)
-    if handler is None:
-        parser.print_usage(sys.stderr)
-        return 2
     try:
-        return _call(handler, ctx, args)
+        return int(args.handler(ctx, args))
     except ConfigError as exc:
         print(f"fitctl: {exc}", file=sys.stderr)
     except grpc.RpcError as exc:  # grpc.aio.AioRpcError is a grpc.RpcError too

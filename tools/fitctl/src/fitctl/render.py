@@ -8,6 +8,18 @@ from typing import Any
 # Sports whose speed reads better as a pace (min/km); swims use min/100 m; everything else km/h.
 PACE_SPORTS = frozenset({"running", "walking", "hiking", "trail_running", "training"})
 SWIM_SPORTS = frozenset({"swimming"})
+# Dives are read by depth and time under water; their surface distance and speed mean nothing.
+DIVE_SPORTS = frozenset({"diving", "snorkeling"})
+# The advice's own labels, in the language the advice is written in.
+ADVICE_LABELS = {
+    "en": {
+        "advice": "advice",
+        "went_well": "went well",
+        "to_improve": "to improve",
+        "next_session": "next session",
+    },
+    "ko": {"advice": "코칭", "went_well": "잘한 점", "to_improve": "보완할 점", "next_session": "다음 훈련"},
+}
 
 
 def duration(seconds: float | None) -> str:
@@ -78,13 +90,32 @@ def _power_line(m: dict[str, Any]) -> str | None:
     return power
 
 
+def _depth_line(m: dict[str, Any]) -> str | None:
+    if m.get("max_depth_m") is None:
+        return None
+    average = f", avg {m['avg_depth_m']:.1f} m" if m.get("avg_depth_m") is not None else ""
+    return f"max {m['max_depth_m']:.1f} m{average}"
+
+
+def _dives_line(m: dict[str, Any]) -> str | None:
+    if not m.get("dive_count"):
+        return None
+    parts = [str(m["dive_count"])]
+    if m.get("bottom_time_s") is not None:
+        parts.append(f"{duration(m['bottom_time_s'])} under water")
+    if m.get("surface_interval_s") is not None:
+        parts.append(f"shortest surface interval {duration(m['surface_interval_s'])}")
+    return ", ".join(parts)
+
+
 def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tuple[str, str]]:
     """(label, value) rows for the headline numbers that are present."""
     if not metrics:
         return []
     m = metrics
+    dive = sport in DIVE_SPORTS
     rows: list[tuple[str, str | None]] = [
-        ("distance", distance(m["distance_m"]) if m.get("distance_m") is not None else None),
+        ("distance", distance(m["distance_m"]) if m.get("distance_m") is not None and not dive else None),
         (
             "time",
             None
@@ -92,7 +123,12 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
             else f"moving {duration(m.get('moving_time_s'))}  timer {duration(m.get('timer_time_s'))}"
             + (f"  elapsed {duration(m['elapsed_time_s'])}" if m.get("elapsed_time_s") is not None else ""),
         ),
-        ("pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed", speed_line(m, sport)),
+        (
+            "pace" if sport in PACE_SPORTS | SWIM_SPORTS or sport is None else "speed",
+            None if dive else speed_line(m, sport),
+        ),
+        ("depth", _depth_line(m)),
+        ("dives", _dives_line(m)),
         ("heart rate", _pair(m.get("avg_hr_bpm"), m.get("max_hr_bpm"), "bpm")),
         ("power", _power_line(m)),
         # Lowest W' balance (set only when the athlete's profile has CP and W'); negative = went deeper
@@ -132,16 +168,20 @@ def advice_lines(advice: dict[str, Any] | None, advice_status: str | None) -> li
     coach = f"{engine}" + (f", {advice['model']}" if advice.get("model") else "")
     if advice.get("fallback_reason"):
         coach += f"; {advice['fallback_reason']}"
-    lines = [f"  advice ({coach}):"]
+    labels = ADVICE_LABELS.get(advice.get("language") or "en", ADVICE_LABELS["en"])
+    lines = [f"  {labels['advice']} ({coach}):"]
     if advice.get("summary"):
         lines += textwrap.wrap(advice["summary"], width=98, initial_indent="    ", subsequent_indent="    ")
-    for title, key in (("went well", "went_well"), ("to improve", "to_improve")):
+    for key in ("went_well", "to_improve"):
         if advice.get(key):
-            lines.append(f"    {title}:")
+            lines.append(f"    {labels[key]}:")
             lines += _bullets(advice[key], "      ")
     if advice.get("next_session"):
         lines += textwrap.wrap(
-            advice["next_session"], width=98, initial_indent="    next session: ", subsequent_indent="      "
+            advice["next_session"],
+            width=98,
+            initial_indent=f"    {labels['next_session']}: ",
+            subsequent_indent="      ",
         )
     return lines
 

@@ -18,15 +18,9 @@ class ServerStartError(RuntimeError):
     """A server did not become ready in time (the message carries the tail of its log)."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS just handed out (bind 0) — never a standard one, free unless someone races us for it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """`count` distinct free ports (all sockets held open together so the OS can't hand one out twice)."""
+    """`count` distinct ports the OS just handed out (bind 0: never a standard one), all sockets held open
+    together so the OS can't hand one out twice; free unless someone races us for them."""
     socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
     try:
         for sock in socks:
@@ -51,6 +45,20 @@ def log_tail(path: Path, lines: int = 40) -> str:
     except FileNotFoundError:
         return "(no log written)"
     return "\n".join(text.splitlines()[-lines:])
+
+
+def _wait_unreaped(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait up to `timeout` for `proc` to exit, leaving it a zombie (not reaped), so its pid stays ours."""
+    deadline = time.monotonic() + timeout
+    while proc.returncode is None:
+        try:
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:  # reaped elsewhere meanwhile
+            return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
 
 
 class ManagedProcess:
@@ -139,12 +147,12 @@ class ManagedProcess:
         # The leader only: it shuts its own children down in order (postgres backends, weed's goroutines).
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(self.stop_signal)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
+        _wait_unreaped(proc, timeout)
         # Children that outlived the leader (or a leader that ignored SIGTERM) are killed with the group.
-        self._signal_group(signal.SIGKILL)
+        # The leader is not reaped yet, so its pid (= the group id) cannot have been reused: this can only
+        # reach our own group, never a stranger's new session that happened to get the same number.
+        if proc.returncode is None:
+            self._signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
         self.proc = None

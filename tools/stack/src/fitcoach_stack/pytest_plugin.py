@@ -3,8 +3,9 @@
 Importing this module is cheap and starts nothing: servers start the first time a test asks for them and
 stop at session end (all at once, in threads, so SeaweedFS's slow exit doesn't add up).
 
-Session servers:  `postgres_server` (object) / `pg_server` (its DSN), `nats_url`, `s3_server`.
-Per test:         `database_url` (a fresh database), `s3_bucket` (a fresh bucket), `nats_server` (a fresh
+Session servers:  `postgres_server` (object) / `pg_server` (its DSN), `nats_url`, `s3_server`, `moto_server`.
+Per test:         `database_url` (a fresh database), `s3_bucket` (a fresh bucket; `moto_bucket` one on moto;
+                  `any_s3_bucket` one on each, the test runs for both), `nats_server` (a fresh
                   NATS a test may stop/start), `nats_server_factory`, `envoy_factory`, `stack_factory`
                   (the services + Envoy on those), and the autouse `clean_env` that removes FitCoach's
                   variables from the environment.
@@ -202,14 +203,11 @@ class S3Bucket:
         return load_settings(StorageSettings, self.env())
 
 
-@pytest.fixture
-def s3_bucket(s3_server: S3Credentials) -> Iterator[S3Bucket]:
-    """A unique, empty bucket for this test (emptied and deleted afterwards)."""
+def _fresh_bucket(server: S3Credentials) -> Iterator[S3Bucket]:
     name = f"t-{uuid.uuid4().hex[:20]}"
-    client = s3_server.client()
+    client = server.client()
     client.create_bucket(Bucket=name)
-    yield S3Bucket(s3_server.endpoint_url, s3_server.access_key, s3_server.secret_key, name, s3_server.region,
-                   s3_server)  # fmt: skip
+    yield S3Bucket(server.endpoint_url, server.access_key, server.secret_key, name, server.region, server)
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
             for obj in page.get("Contents", []):
@@ -217,6 +215,35 @@ def s3_bucket(s3_server: S3Credentials) -> Iterator[S3Bucket]:
         client.delete_bucket(Bucket=name)
     except Exception:
         pass
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Credentials) -> Iterator[S3Bucket]:
+    """A unique, empty bucket for this test (emptied and deleted afterwards)."""
+    yield from _fresh_bucket(s3_server)
+
+
+@pytest.fixture(scope="session")
+def moto_server(_fitcoach_servers: _Servers, tmp_path_factory: pytest.TempPathFactory) -> S3Credentials:
+    """The session's moto S3 server: a second S3 implementation for contract tests, and a lenient one (it
+    checks no signature nor signed checksum) for the cases a strict store cannot produce."""
+    from fitcoach_stack.servers import MotoServer
+
+    return _fitcoach_servers.add(MotoServer(tmp_path_factory.mktemp("moto"))).credentials
+
+
+@pytest.fixture
+def moto_bucket(moto_server: S3Credentials) -> Iterator[S3Bucket]:
+    """A unique, empty bucket on the lenient moto server (emptied and deleted afterwards)."""
+    yield from _fresh_bucket(moto_server)
+
+
+@pytest.fixture(params=["seaweedfs", "moto"])
+def any_s3_bucket(request: pytest.FixtureRequest) -> Iterator[S3Bucket]:
+    """A fresh bucket on each of two independent S3 implementations (the test runs once per store; R2 is a
+    third): SeaweedFS (`s3_server`, strict) and moto (`moto_server`, lenient). `.credentials` tells which."""
+    server = request.getfixturevalue("s3_server" if request.param == "seaweedfs" else "moto_server")
+    yield from _fresh_bucket(server)
 
 
 # ----------------------------------------------------------------------------------------------------- Envoy

@@ -33,6 +33,7 @@ __all__ = [
     "ExternalNats",
     "ExternalPostgres",
     "ExternalS3",
+    "MotoServer",
     "NatsServer",
     "PostgresServer",
     "S3Credentials",
@@ -398,13 +399,58 @@ class S3Credentials:
             client.create_bucket(Bucket=bucket)
 
 
-class SeaweedServer:
+class _S3Process:
+    """An S3 API run as a child process (SeaweedFS, moto): `launch()` starts it, it is ready once a signed
+    ListBuckets succeeds."""
+
+    ready_what = "serving S3 requests"
+    port: int
+    startup_s = 0.0
+    _proc: ManagedProcess | None = None
+    _started = 0.0
+
+    @property
+    def credentials(self) -> S3Credentials:
+        raise NotImplementedError
+
+    def launch(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def wait(self) -> None:
+        assert self._proc is not None, "launch() first"
+        client: Any = None
+
+        def ready() -> bool:
+            nonlocal client
+            if not port_open(HOST, self.port):
+                return False
+            # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval.
+            client = client or self.credentials.client()
+            client.list_buckets()
+            return True
+
+        self._proc.wait_ready(ready, timeout=60, what=self.ready_what)
+        self.startup_s = time.monotonic() - self._started
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._proc:
+            self._proc.stop(timeout=timeout)
+
+
+class SeaweedServer(_S3Process):
     """SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one process) with an identity that has
     Admin rights, so every S3 request — presigned URLs included — must carry a valid SigV4 signature.
 
     All of weed's ports are chosen explicitly: it otherwise derives gRPC ports as http+10000 and opens
-    fixed ones (Iceberg 8181, debug 6060) that collide between parallel instances.
+    fixed ones (Iceberg 8181, debug 6060) that collide between parallel instances. It takes ~3 s to exit on
+    SIGTERM (pre-stop heartbeats); the data is written by then.
     """
+
+    ready_what = "serving signed S3 requests"
 
     def __init__(
         self,
@@ -435,7 +481,6 @@ class SeaweedServer:
         self.port = self._ports["s3"]
         self.startup_s = 0.0
         self._proc: ManagedProcess | None = None
-        self._probe: Any = None
 
     @property
     def endpoint_url(self) -> str:
@@ -465,10 +510,6 @@ class SeaweedServer:
         path.chmod(0o600)
         return path
 
-    def start(self) -> None:
-        self.launch()
-        self.wait()
-
     def launch(self) -> None:
         self._started = time.monotonic()
         config = self._write_config()
@@ -490,25 +531,6 @@ class SeaweedServer:
             "seaweedfs", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env()
         )
         self._proc.start()
-
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
-        self._proc.wait_ready(self._s3_ready, timeout=60, what="serving signed S3 requests")
-        self.startup_s = time.monotonic() - self._started
-
-    def _s3_ready(self) -> bool:
-        if not port_open(HOST, self.port):
-            return False
-        # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval.
-        if self._probe is None:
-            self._probe = self.credentials.client()
-        self._probe.list_buckets()
-        return True
-
-    def stop(self, timeout: float = 5.0) -> None:
-        # weed takes ~3 s to exit on SIGTERM (pre-stop heartbeats); the data is written by then.
-        if self._proc:
-            self._proc.stop(timeout=timeout)
 
 
 def _without_s3_env() -> dict[str, str]:
@@ -542,6 +564,32 @@ def s3_from_env(data_dir: Path, env: Mapping[str, str], *, prefix: str = "") -> 
     return ExternalS3(
         S3Credentials(url, env[prefix + "R2_ACCESS_KEY"], env[prefix + "R2_SECRET_KEY"], region)
     )
+
+
+class MotoServer(_S3Process):
+    """moto's S3 server: a second S3 implementation, independent of SeaweedFS, for contract tests.
+
+    Unlike SeaweedFS, S3 and R2 it is lenient: it accepts any credentials and checks neither the signature nor
+    the signed Content-Length or x-amz-checksum-sha256 of a presigned PUT. Tests use that to put bytes into a
+    bucket that a strict store refuses, and prove the services' own checks catch them. Test use only.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.log_path = self.data_dir / "moto.log"
+        self.port = free_ports(1)[0]
+
+    @property
+    def credentials(self) -> S3Credentials:
+        # Any key pair is accepted; these only have to be well-formed.
+        return S3Credentials(f"http://{HOST}:{self.port}", "moto-access-key", "moto-secret-key")
+
+    def launch(self) -> None:
+        self._started = time.monotonic()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [_bin("moto_server"), "-H", HOST, "-p", str(self.port)]
+        self._proc = ManagedProcess("moto", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env())
+        self._proc.start()
 
 
 # ---------------------------------------------------------------------------------------------------- Envoy

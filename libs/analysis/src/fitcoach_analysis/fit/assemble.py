@@ -37,9 +37,10 @@ RECORD_COLUMNS = (
     "position_lat",
     "position_long",
     "temperature",
+    "depth",
 )
 #: Summary messages a decoder must hand over (everything else is not needed by FitCoach).
-SUMMARY_MESSAGES = ("file_id", "device_info", "session", "lap", "length", "event", "activity")
+SUMMARY_MESSAGES = ("file_id", "device_info", "session", "lap", "length", "event", "activity", "dive_summary")
 _SEMICIRCLE_DEG = 180.0 / 2**31
 #: A real UTC offset is within ±14 h; anything larger means one of the two timestamps is device-relative.
 _MAX_LOCAL_OFFSET_S = 86400
@@ -176,6 +177,7 @@ def _samples_from_records(records: dict[str, np.ndarray]) -> Samples:
         lat_deg=col("position_lat") * _SEMICIRCLE_DEG,
         lon_deg=col("position_long") * _SEMICIRCLE_DEG,
         temperature_c=col("temperature"),
+        depth_m=col("depth"),
     )
     # Stable sort keeps file order for equal timestamps; records without a timestamp go last (and belong
     # to no session). Most files are in time order already: no copy then.
@@ -264,6 +266,11 @@ def _build_sessions(
         if owner > 0 and t == starts[owner] and str(event.get("event_type", "")).startswith("stop"):
             owner -= 1
         sessions[owner].events.append(event)
+    for summary in messages["dive_summary"]:
+        # Stamped with the end of the lap or session it sums up, which lies inside that session's window.
+        owner = _owner(_seconds(summary.get("timestamp")), windows)
+        if owner is not None:
+            sessions[owner].dive_summaries.append(summary)
 
     times = samples.time_s
     for session, (start, end) in zip(sessions, windows, strict=True):

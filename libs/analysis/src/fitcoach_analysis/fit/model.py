@@ -30,6 +30,7 @@ SAMPLE_FIELDS = (
     "lat_deg",
     "lon_deg",
     "temperature_c",
+    "depth_m",
 )
 
 
@@ -50,6 +51,7 @@ class Samples:
     lat_deg: np.ndarray
     lon_deg: np.ndarray
     temperature_c: np.ndarray
+    depth_m: np.ndarray  # dive computers: metres below the surface
 
     @classmethod
     def empty(cls) -> Samples:
@@ -84,6 +86,7 @@ class SessionData:
     laps: list[dict[str, Any]] = field(default_factory=list)
     lengths: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    dive_summaries: list[dict[str, Any]] = field(default_factory=list)  # per dive (lap) and per session
     samples: Samples = field(default_factory=Samples.empty)
 
     @property

@@ -1,4 +1,4 @@
--- The analyzer's own tables. It reads upload.activities but never writes it.
+-- The analyzer's own tables. It reads the upload service's view upload.activities_v1 and writes nothing there.
 CREATE SCHEMA IF NOT EXISTS analyzer;
 
 

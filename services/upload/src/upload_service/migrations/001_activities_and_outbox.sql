@@ -1,5 +1,5 @@
 -- The upload lifecycle of each activity, and the transactional outbox of UploadCompleted events.
--- The analyzer reads upload.activities (read-only): keep these column names stable.
+-- Owned by the upload service alone: the analyzer reads the view upload.activities_v1 (002), not this table.
 CREATE SCHEMA IF NOT EXISTS upload;
 
 CREATE TABLE upload.activities (

@@ -224,7 +224,7 @@ class ActivityTimes(_message.Message):
     def __init__(self, created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uploaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., advised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j")
+    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TIMER_TIME_S_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -255,6 +255,11 @@ class MetricSet(_message.Message):
     TRAINING_LOAD_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOAD_METHOD_FIELD_NUMBER: _ClassVar[int]
     W_BAL_MIN_J_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    AVG_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    BOTTOM_TIME_S_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    DIVE_COUNT_FIELD_NUMBER: _ClassVar[int]
     distance_m: float
     timer_time_s: float
     elapsed_time_s: float
@@ -285,10 +290,15 @@ class MetricSet(_message.Message):
     training_load: float
     training_load_method: str
     w_bal_min_j: float
-    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ...) -> None: ...
+    max_depth_m: float
+    avg_depth_m: float
+    bottom_time_s: float
+    surface_interval_s: float
+    dive_count: int
+    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("sport", "sub_sport", "start_time", "device", "computed", "laps", "splits_km", "splits_mile", "hr_zones", "power_zones", "best_efforts", "power_curve", "swim", "defaults_used", "streams")
+    __slots__ = ("sport", "sub_sport", "start_time", "device", "computed", "laps", "splits_km", "splits_mile", "hr_zones", "power_zones", "best_efforts", "power_curve", "swim", "defaults_used", "streams", "dive")
     SPORT_FIELD_NUMBER: _ClassVar[int]
     SUB_SPORT_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -304,6 +314,7 @@ class Session(_message.Message):
     SWIM_FIELD_NUMBER: _ClassVar[int]
     DEFAULTS_USED_FIELD_NUMBER: _ClassVar[int]
     STREAMS_FIELD_NUMBER: _ClassVar[int]
+    DIVE_FIELD_NUMBER: _ClassVar[int]
     sport: str
     sub_sport: str
     start_time: _timestamp_pb2.Timestamp
@@ -319,7 +330,8 @@ class Session(_message.Message):
     swim: Swim
     defaults_used: _containers.RepeatedScalarFieldContainer[str]
     streams: ChartStreams
-    def __init__(self, sport: _Optional[str] = ..., sub_sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., device: _Optional[_Union[MetricSet, _Mapping]] = ..., computed: _Optional[_Union[MetricSet, _Mapping]] = ..., laps: _Optional[_Iterable[_Union[Lap, _Mapping]]] = ..., splits_km: _Optional[_Iterable[_Union[Split, _Mapping]]] = ..., splits_mile: _Optional[_Iterable[_Union[Split, _Mapping]]] = ..., hr_zones: _Optional[_Iterable[_Union[Zone, _Mapping]]] = ..., power_zones: _Optional[_Iterable[_Union[Zone, _Mapping]]] = ..., best_efforts: _Optional[_Iterable[_Union[BestEffort, _Mapping]]] = ..., power_curve: _Optional[_Iterable[_Union[CurvePoint, _Mapping]]] = ..., swim: _Optional[_Union[Swim, _Mapping]] = ..., defaults_used: _Optional[_Iterable[str]] = ..., streams: _Optional[_Union[ChartStreams, _Mapping]] = ...) -> None: ...
+    dive: Dive
+    def __init__(self, sport: _Optional[str] = ..., sub_sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., device: _Optional[_Union[MetricSet, _Mapping]] = ..., computed: _Optional[_Union[MetricSet, _Mapping]] = ..., laps: _Optional[_Iterable[_Union[Lap, _Mapping]]] = ..., splits_km: _Optional[_Iterable[_Union[Split, _Mapping]]] = ..., splits_mile: _Optional[_Iterable[_Union[Split, _Mapping]]] = ..., hr_zones: _Optional[_Iterable[_Union[Zone, _Mapping]]] = ..., power_zones: _Optional[_Iterable[_Union[Zone, _Mapping]]] = ..., best_efforts: _Optional[_Iterable[_Union[BestEffort, _Mapping]]] = ..., power_curve: _Optional[_Iterable[_Union[CurvePoint, _Mapping]]] = ..., swim: _Optional[_Union[Swim, _Mapping]] = ..., defaults_used: _Optional[_Iterable[str]] = ..., streams: _Optional[_Union[ChartStreams, _Mapping]] = ..., dive: _Optional[_Union[Dive, _Mapping]] = ...) -> None: ...
 
 class Lap(_message.Message):
     __slots__ = ("index", "start_time", "metrics")
@@ -396,6 +408,32 @@ class Swim(_message.Message):
     avg_swolf: float
     pace_s_per_100m: float
     def __init__(self, pool_length_m: _Optional[float] = ..., active_lengths: _Optional[int] = ..., strokes: _Optional[float] = ..., avg_swolf: _Optional[float] = ..., pace_s_per_100m: _Optional[float] = ...) -> None: ...
+
+class Dive(_message.Message):
+    __slots__ = ("dives", "surface_interval_before_s", "dive_number")
+    DIVES_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_INTERVAL_BEFORE_S_FIELD_NUMBER: _ClassVar[int]
+    DIVE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    dives: _containers.RepeatedCompositeFieldContainer[DiveSegment]
+    surface_interval_before_s: float
+    dive_number: int
+    def __init__(self, dives: _Optional[_Iterable[_Union[DiveSegment, _Mapping]]] = ..., surface_interval_before_s: _Optional[float] = ..., dive_number: _Optional[int] = ...) -> None: ...
+
+class DiveSegment(_message.Message):
+    __slots__ = ("index", "start_offset_s", "dive_time_s", "max_depth_m", "avg_depth_m", "surface_interval_s")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
+    DIVE_TIME_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    AVG_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    start_offset_s: float
+    dive_time_s: float
+    max_depth_m: float
+    avg_depth_m: float
+    surface_interval_s: float
+    def __init__(self, index: _Optional[int] = ..., start_offset_s: _Optional[float] = ..., dive_time_s: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., surface_interval_s: _Optional[float] = ...) -> None: ...
 
 class ChartStreams(_message.Message):
     __slots__ = ("elapsed_s", "distance_m", "heart_rate_bpm", "speed_mps", "altitude_m", "power_w", "cadence", "lat_deg", "lon_deg")

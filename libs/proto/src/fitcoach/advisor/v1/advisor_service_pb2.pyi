@@ -20,21 +20,35 @@ ENGINE_GEMINI: Engine
 ENGINE_OFFLINE: Engine
 
 class GenerateAdviceRequest(_message.Message):
-    __slots__ = ("language", "workout", "recent_days", "athlete", "offline_only")
+    __slots__ = ("language", "workout", "recent_days", "athlete", "offline_only", "history")
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     WORKOUT_FIELD_NUMBER: _ClassVar[int]
     RECENT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ATHLETE_FIELD_NUMBER: _ClassVar[int]
     OFFLINE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
     language: str
     workout: WorkoutNumbers
     recent_days: _containers.RepeatedCompositeFieldContainer[FitnessDay]
     athlete: AthleteNumbers
     offline_only: bool
-    def __init__(self, language: _Optional[str] = ..., workout: _Optional[_Union[WorkoutNumbers, _Mapping]] = ..., recent_days: _Optional[_Iterable[_Union[FitnessDay, _Mapping]]] = ..., athlete: _Optional[_Union[AthleteNumbers, _Mapping]] = ..., offline_only: _Optional[bool] = ...) -> None: ...
+    history: TrainingHistory
+    def __init__(self, language: _Optional[str] = ..., workout: _Optional[_Union[WorkoutNumbers, _Mapping]] = ..., recent_days: _Optional[_Iterable[_Union[FitnessDay, _Mapping]]] = ..., athlete: _Optional[_Union[AthleteNumbers, _Mapping]] = ..., offline_only: _Optional[bool] = ..., history: _Optional[_Union[TrainingHistory, _Mapping]] = ...) -> None: ...
+
+class TrainingHistory(_message.Message):
+    __slots__ = ("days_since_first_activity", "active_days", "weeks_with_data", "days_since_previous_activity")
+    DAYS_SINCE_FIRST_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    WEEKS_WITH_DATA_FIELD_NUMBER: _ClassVar[int]
+    DAYS_SINCE_PREVIOUS_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    days_since_first_activity: int
+    active_days: int
+    weeks_with_data: int
+    days_since_previous_activity: int
+    def __init__(self, days_since_first_activity: _Optional[int] = ..., active_days: _Optional[int] = ..., weeks_with_data: _Optional[int] = ..., days_since_previous_activity: _Optional[int] = ...) -> None: ...
 
 class WorkoutNumbers(_message.Message):
-    __slots__ = ("sport", "sub_sport", "start_time", "distance_m", "timer_time_s", "moving_time_s", "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor", "hr_zone_seconds")
+    __slots__ = ("sport", "sub_sport", "start_time", "distance_m", "timer_time_s", "moving_time_s", "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "avg_power_w", "normalized_power_w", "training_load", "decoupling_pct", "intensity_factor", "hr_zone_seconds", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
     SPORT_FIELD_NUMBER: _ClassVar[int]
     SUB_SPORT_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +65,11 @@ class WorkoutNumbers(_message.Message):
     DECOUPLING_PCT_FIELD_NUMBER: _ClassVar[int]
     INTENSITY_FACTOR_FIELD_NUMBER: _ClassVar[int]
     HR_ZONE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    AVG_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
+    BOTTOM_TIME_S_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    DIVE_COUNT_FIELD_NUMBER: _ClassVar[int]
     sport: str
     sub_sport: str
     start_time: _timestamp_pb2.Timestamp
@@ -67,7 +86,12 @@ class WorkoutNumbers(_message.Message):
     decoupling_pct: float
     intensity_factor: float
     hr_zone_seconds: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, sport: _Optional[str] = ..., sub_sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., training_load: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., hr_zone_seconds: _Optional[_Iterable[float]] = ...) -> None: ...
+    max_depth_m: float
+    avg_depth_m: float
+    bottom_time_s: float
+    surface_interval_s: float
+    dive_count: int
+    def __init__(self, sport: _Optional[str] = ..., sub_sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., training_load: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., hr_zone_seconds: _Optional[_Iterable[float]] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
 
 class FitnessDay(_message.Message):
     __slots__ = ("date", "load", "ctl", "atl", "tsb")
