@@ -76,6 +76,14 @@ async def test_memory_limit_rejects_a_real_file_that_needs_more(fit_file: Callab
         assert (await workers.analyze(fit_file("run-fenix2-gps-hr.fit"), None))["record_count"] == 2809
 
 
+async def test_the_files_own_bytes_do_not_count_against_the_decoders_memory(good_run: bytes) -> None:
+    # 64 MB arrive at a worker whose decoder may use 1 MB: the job is received, and decided by its own limit
+    # (here the time limit of a decoder that hangs), not lost to a worker that ran out of memory reading it.
+    async with pool("hang", memory_mb=1, timeout_s=1) as workers:
+        with pytest.raises(FileRejected, match=r"^decoding took longer than 1 s$"):
+            await workers.analyze(bytes(64 * 1024 * 1024), None)
+
+
 async def test_memory_hog_is_stopped_at_the_limit_and_its_worker_replaced(good_run: bytes) -> None:
     async with pool("hog", memory_mb=256) as workers:
         for _ in range(2):  # the second job runs in a fresh worker and is stopped the same way

@@ -7,8 +7,8 @@ a job pays only for its own decode and metrics, not for the library's first call
 caches). Every protection of a process per job stays:
 
 - time: the parent kills the worker at the job's deadline; the job fails and a fresh worker replaces it;
-- memory: RLIMIT_AS caps a worker at its warm baseline + DECODE_MEMORY_MB; a job that hits it fails and the
-  worker is retired;
+- memory: while a job runs, RLIMIT_AS caps the worker at what it maps with the file received +
+  DECODE_MEMORY_MB; a job that hits it fails and the worker is retired;
 - CPU: before each job a worker sets its soft RLIMIT_CPU to its CPU time so far + the job's allowance, so the
   kernel stops a spinning worker (SIGXCPU) even when the parent's kill never comes;
 - crash: a worker that dies fails only its own job and is replaced.
@@ -163,11 +163,12 @@ def _serve(conn: multiprocessing.connection.Connection, code: AnalysisCode, limi
         # Always the real library, whatever `code` is: a hostile stand-in must not hang the start.
         analyze_decoded(decode(warm_up_file()))
         baseline = _vm_bytes()
-        cap = baseline + limits.memory_mb * MIB
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        _, memory_hard = resource.getrlimit(resource.RLIMIT_AS)
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         conn.send(("ready", None))
         for job_number in range(1, limits.max_jobs + 1):
+            # Not capped while a job arrives: its bytes (up to MAX_UPLOAD_BYTES) are not the decoder's memory.
+            resource.setrlimit(resource.RLIMIT_AS, (memory_hard, memory_hard))
             try:
                 job = conn.recv()
             except EOFError:
@@ -175,6 +176,10 @@ def _serve(conn: multiprocessing.connection.Connection, code: AnalysisCode, limi
             if job is None:
                 return
             data, profile = job
+            # The decoder may map DECODE_MEMORY_MB more than the worker holds with the file received. Soft limits
+            # are what the kernel enforces, and nothing in a worker raises them again.
+            cap = _vm_bytes() + limits.memory_mb * MIB
+            resource.setrlimit(resource.RLIMIT_AS, (cap, memory_hard))
             # The kernel counts CPU seconds over the worker's whole life; each job gets its allowance on top.
             used = sum(os.times()[:2])
             resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(used + limits.cpu_allowance_s), cpu_hard))
@@ -251,11 +256,18 @@ class _Worker:
 
     async def run(self, data: bytes, profile: AthleteProfile | None, deadline: float) -> Any:
         """The worker's reply (kind, value, retire), None if it died, _TIMEOUT at the deadline."""
+        # Up to MAX_UPLOAD_BYTES through a pipe: keep the copy off the event loop, and within the deadline (a
+        # worker that stops reading is killed, which ends the send).
+        sending = asyncio.ensure_future(asyncio.to_thread(self.conn.send, (data, profile)))
         try:
-            # Up to MAX_UPLOAD_BYTES through a pipe: keep the copy off the event loop.
-            await asyncio.to_thread(self.conn.send, (data, profile))
+            await asyncio.wait_for(asyncio.shield(sending), max(deadline - time.monotonic(), 0))
         except OSError:
             return None
+        except TimeoutError:
+            self.process.kill()
+            with contextlib.suppress(OSError):
+                await sending
+            return _TIMEOUT
         if not await _readable(self.conn, deadline):
             return _TIMEOUT
         # The answer is arriving: read it off the loop (results are up to a few MB); a worker that stalls
