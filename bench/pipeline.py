@@ -178,6 +178,14 @@ def report(
         print(f"| {part} | {cells} |")
     totals = " | ".join(f"**{1000 * sum(r.cpu_s.values()) / r.uploads:.1f}**" for r in runs)
     print(f"| **all** | {totals} |")
+    stack = [sum(v for k, v in r.cpu_s.items() if k != proc_cpu.LOAD_GENERATOR) / r.uploads for r in runs]
+    print("| the stack without the load generator | " + " | ".join(f"{1000 * c:.1f}" for c in stack) + " |")
+    # What the cores could carry if FitCoach had them to itself, at the CPU each upload took in this run.
+    print(
+        "| uploads/s the cores could carry at that CPU | "
+        + " | ".join(f"{cores / c:.0f}" for c in stack)
+        + " |"
+    )
     busy = " | ".join(f"{sum(r.cpu_s.values()) / r.wall_s / cores:.0%}" for r in runs)
     print(f"| cores busy | {busy} |")
     for r in runs:
