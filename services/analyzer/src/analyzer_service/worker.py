@@ -27,8 +27,11 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import resource
 import signal
+import socket
+import struct
 import time
 import traceback
 from collections.abc import Callable
@@ -207,32 +210,49 @@ class WorkerStartFailed(RuntimeError):
     """A worker process did not become ready."""
 
 
-def _receive(conn: multiprocessing.connection.Connection) -> Any:
-    try:
-        return conn.recv()
-    except (EOFError, OSError):
-        return None  # the worker died without answering
+# multiprocessing.Connection's framing, which the worker speaks: a signed 4-byte length, or -1 and an 8-byte one.
+_HEADER = struct.Struct("!i")
+_LONG_HEADER = struct.Struct("!Q")
+_CHUNK_BYTES = MIB  # a big file goes out in pieces, so the event loop runs between them
 
 
-async def _readable(conn: multiprocessing.connection.Connection, deadline: float) -> bool:
-    """Wait in the loop itself (no thread parked for a whole job) until `conn` has data or EOF; False at the
-    deadline."""
-    loop = asyncio.get_running_loop()
-    readable = loop.create_future()
-    fd = conn.fileno()
+class _Channel:
+    """The service's end of a worker's pipe, on the event loop (no thread hand-off per message): pickles in
+    multiprocessing's framing, so the worker uses plain Connection.send/recv."""
 
-    def wake() -> None:
-        if not readable.done():
-            readable.set_result(None)
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
 
-    loop.add_reader(fd, wake)
-    try:
-        await asyncio.wait_for(readable, max(deadline - time.monotonic(), 0))
-        return True
-    except TimeoutError:
-        return False
-    finally:
-        loop.remove_reader(fd)
+    @classmethod
+    async def open(cls, conn: multiprocessing.connection.Connection) -> _Channel:
+        sock = socket.socket(fileno=os.dup(conn.fileno()))  # a Pipe(duplex=True) end is a unix socket
+        conn.close()
+        reader, writer = await asyncio.open_unix_connection(sock=sock)
+        return cls(reader, writer)
+
+    async def send(self, message: Any) -> None:
+        payload = memoryview(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        size = len(payload)
+        header = _HEADER.pack(size) if size <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(size)
+        self.writer.write(header)
+        for offset in range(0, size, _CHUNK_BYTES):
+            self.writer.write(payload[offset : offset + _CHUNK_BYTES])
+            await self.writer.drain()
+
+    async def receive(self) -> Any:
+        """The next message; IncompleteReadError when the worker died before sending all of it."""
+        (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
+        if size == -1:
+            (size,) = _LONG_HEADER.unpack(await self.reader.readexactly(_LONG_HEADER.size))
+        return pickle.loads(await self.reader.readexactly(size))
+
+    def closed_by_worker(self) -> bool:
+        """The worker's end is closed: it exited or died (an idle worker sends nothing else)."""
+        return self.reader.at_eof()
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 _TIMEOUT = ("timeout", None, True)
@@ -241,51 +261,41 @@ _TIMEOUT = ("timeout", None, True)
 class _Worker:
     """One worker process and the service's end of its pipe."""
 
-    def __init__(
-        self, process: multiprocessing.process.BaseProcess, conn: multiprocessing.connection.Connection
-    ):
+    def __init__(self, process: multiprocessing.process.BaseProcess, channel: _Channel) -> None:
         self.process = process
-        self.conn = conn
+        self.channel = channel
 
     async def wait_ready(self, within_s: float) -> None:
-        if not await _readable(self.conn, time.monotonic() + within_s):
-            raise WorkerStartFailed(f"the decode worker was not ready within {within_s:g} s")
-        answer = await asyncio.to_thread(_receive, self.conn)
+        try:
+            answer = await asyncio.wait_for(self.channel.receive(), within_s)
+        except TimeoutError:
+            raise WorkerStartFailed(f"the decode worker was not ready within {within_s:g} s") from None
+        except (asyncio.IncompleteReadError, OSError):
+            answer = None
         if answer != ("ready", None):
             raise WorkerStartFailed(f"the decode worker did not start (exit code {self.process.exitcode})")
 
     async def run(self, data: bytes, profile: AthleteProfile | None, deadline: float) -> Any:
-        """The worker's reply (kind, value, retire), None if it died, _TIMEOUT at the deadline."""
-        # Up to MAX_UPLOAD_BYTES through a pipe: keep the copy off the event loop, and within the deadline (a
-        # worker that stops reading is killed, which ends the send).
-        sending = asyncio.ensure_future(asyncio.to_thread(self.conn.send, (data, profile)))
+        """The worker's reply (kind, value, retire), None if it died, _TIMEOUT at the deadline (when the
+        worker is killed: a worker that stops reading or stalls mid-answer cannot hold the job longer)."""
         try:
-            await asyncio.wait_for(asyncio.shield(sending), max(deadline - time.monotonic(), 0))
-        except OSError:
+            return await asyncio.wait_for(self._exchange(data, profile), max(deadline - time.monotonic(), 0))
+        except TimeoutError:
+            self.process.kill()
+            return _TIMEOUT
+        except (asyncio.IncompleteReadError, OSError):
             return None
-        except TimeoutError:
-            self.process.kill()
-            with contextlib.suppress(OSError):
-                await sending
-            return _TIMEOUT
-        if not await _readable(self.conn, deadline):
-            return _TIMEOUT
-        # The answer is arriving: read it off the loop (results are up to a few MB); a worker that stalls
-        # mid-send is killed at the deadline, which ends the read with EOF.
-        answer = asyncio.ensure_future(asyncio.to_thread(_receive, self.conn))
-        try:
-            return await asyncio.wait_for(asyncio.shield(answer), max(deadline - time.monotonic(), 0.5))
-        except TimeoutError:
-            self.process.kill()
-            await answer
-            return _TIMEOUT
+
+    async def _exchange(self, data: bytes, profile: AthleteProfile | None) -> Any:
+        await self.channel.send((data, profile))
+        return await self.channel.receive()
 
     async def stop(self) -> None:
-        """Kill it if it still runs, reap it, close the pipe."""
+        """Kill it if it still runs, close the pipe, reap it."""
         if self.process.is_alive():
             self.process.kill()
+        self.channel.close()
         await asyncio.to_thread(self.process.join, 5)
-        self.conn.close()
 
 
 class DecodePool:
@@ -325,7 +335,7 @@ class DecodePool:
         while not self._idle.empty():
             worker = self._idle.get_nowait()
             with contextlib.suppress(OSError):
-                worker.conn.send(None)  # a clean exit for the idle ones
+                await asyncio.wait_for(worker.channel.send(None), 1)  # a clean exit for the idle ones
         await asyncio.gather(*(w.stop() for w in list(self._workers)))
         self._workers.clear()
 
@@ -339,7 +349,7 @@ class DecodePool:
             await asyncio.to_thread(process.start)
         finally:
             child_end.close()
-        worker = _Worker(process, parent_end)
+        worker = _Worker(process, await _Channel.open(parent_end))
         self._workers.add(worker)
         try:
             await worker.wait_ready(_START_TIMEOUT_S)
@@ -352,12 +362,15 @@ class DecodePool:
     def _replace(self, worker: _Worker) -> None:
         """Stop `worker` and start another in the background; jobs meanwhile wait for the other workers."""
         self._workers.discard(worker)
-        task = asyncio.create_task(self._stop_and_respawn(worker), name="decode-worker-respawn")
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.channel.close()
+        task = asyncio.create_task(self._reap_and_respawn(worker), name="decode-worker-respawn")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _stop_and_respawn(self, worker: _Worker) -> None:
-        await worker.stop()
+    async def _reap_and_respawn(self, worker: _Worker) -> None:
+        await asyncio.to_thread(worker.process.join, 5)
         delay = _RESPAWN_DELAY_S[0]
         while not self._closed:
             try:
@@ -376,8 +389,7 @@ class DecodePool:
         """A live idle worker (one that died while idle, e.g. killed from outside, is replaced)."""
         while True:
             worker = await self._idle.get()
-            # An idle worker has nothing to say: a readable pipe is the EOF of a worker that died.
-            if not worker.conn.poll(0):
+            if not worker.channel.closed_by_worker():
                 return worker
             self._replace(worker)
 
