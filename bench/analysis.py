@@ -14,8 +14,9 @@ from pathlib import Path
 
 from fitcoach_analysis import InvalidFitFile, analyze_decoded
 from fitcoach_analysis.fit import decode
+from fitcoach_stack.fixtures import FIT
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "fit"
+DEFAULT_FIXTURES = FIT
 
 
 def best_of(repeat: int, fn: object) -> tuple[float, object]:
@@ -30,7 +31,7 @@ def best_of(repeat: int, fn: object) -> tuple[float, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES.resolve())
+    parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES)
     args = parser.parse_args()
     files = sorted(args.fixtures.glob("*.fit"))
     print(f"{'file':<44}{'MB':>7}{'records':>9}{'decode s':>10}{'metrics s':>11}{'total s':>9}{'MB/s':>7}")

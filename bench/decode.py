@@ -24,8 +24,9 @@ from pathlib import Path
 
 import fitdecode
 from fitcoach_analysis.fit import decode
+from fitcoach_stack.fixtures import FIT
 
-DEFAULT_FIXTURES = Path("/work/shared/fixtures/fit")
+DEFAULT_FIXTURES = FIT
 STRESS = "stress-bryton-100k-records-synthetic.fit"
 
 

@@ -38,8 +38,8 @@ from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_analysis import analyze
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "fit"
 # Real device files of ordinary size (the synthetic 100k-record stress file would dominate every figure).
 FILES = [
     "run-fenix2-gps-hr.fit",

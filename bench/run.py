@@ -11,6 +11,8 @@ BENCHMARKS = [
     ("decoding: fitdecode vs the numpy decoder vs fitfast", ["decode.py"]),
     ("analysis: decode + metrics per file", ["analysis.py"]),
     ("pipeline: upload → analyzed through the running system", ["pipeline.py"]),
+    ("web app: first page JavaScript and detail page of the 100k-record file", ["web.py"]),
+    ("fitctl analyze: time to the first file", ["fitctl_start.py"]),
 ]
 
 

@@ -133,5 +133,6 @@ async def test_the_analyzer_reads_uploads_through_the_view_alone(
     first = activities[0]
     one = await repository.activity(first.id, user_id)
     assert one is not None and (one.sha256, one.created_at) == (first.sha256, first.created_at)
+    assert await repository.daily_loads(user_id, created.date()) == []  # the trend joins the view too
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await view_only_pool.fetchval("SELECT count(*) FROM upload.activities")

@@ -27,8 +27,9 @@ from fitcoach.advisor.v1 import advisor_service_pb2_grpc as adv_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
-from support import fixture_path, grpc_web
+from support import grpc_web
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -231,29 +232,35 @@ async def test_no_token_is_unauthenticated_through_the_gateway(stack: Stack) -> 
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_the_advisor_refuses_callers_without_its_service_token_through_the_gateway(
+async def test_the_advisor_is_not_forwarded_by_the_gateway_and_answers_only_its_service_token(
     stack: Stack,
 ) -> None:
-    """The gateway routes AdvisorService (Gemini costs money per call): a user's JWT is not enough."""
+    """AdvisorService (Gemini costs money per call) is internal: the gateway forwards no call to it, and the
+    advisor itself, reached directly as the analyzer does, wants its service token, not a user's JWT."""
     request = adv_pb.GenerateAdviceRequest(
         language="en", workout=adv_pb.WorkoutNumbers(sport="running", distance_m=5000, moving_time_s=1500)
     )
     async with grpc.aio.insecure_channel(stack.gateway_address) as channel:
         stub = adv_grpc.AdvisorServiceStub(channel)
         refusals = {
-            "no token": (),
-            "user JWT": bearer(stack.token(_new_user())),
-            "guessed token": bearer("x" * 64),
+            "no token": ((), grpc.StatusCode.UNAUTHENTICATED),
+            "guessed token": (bearer("x" * 64), grpc.StatusCode.UNAUTHENTICATED),  # not even a JWT
+            "the service token": (bearer(stack.advisor_service_token), grpc.StatusCode.UNAUTHENTICATED),
+            "user JWT": (bearer(stack.token(_new_user())), grpc.StatusCode.UNIMPLEMENTED),  # not forwarded
         }
-        for name, metadata in refusals.items():
+        for name, (metadata, code) in refusals.items():
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await stub.GenerateAdvice(request, metadata=metadata, timeout=10)
-            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, name
-        # The same call with the analyzer's credential is answered: the refusals above are the advisor's
-        # check, not a missing route.
+            assert refused.value.code() == code, name
+    async with grpc.aio.insecure_channel(stack.service_address("advisor")) as direct:
+        stub = adv_grpc.AdvisorServiceStub(direct)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.GenerateAdvice(request, metadata=bearer(stack.token(_new_user())), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        # The analyzer's credential is answered: the refusal above is the advisor's check.
         reply = await stub.GenerateAdvice(request, metadata=bearer(stack.advisor_service_token), timeout=10)
     assert reply.advice.summary and reply.advice.engine == adv_pb.ENGINE_OFFLINE
-    # gRPC-web (the browser's transport) is refused the same way.
+    # gRPC-web (the browser's transport) is not forwarded either.
     web = await asyncio.to_thread(
         grpc_web.call,
         stack.gateway_url,
@@ -261,7 +268,7 @@ async def test_the_advisor_refuses_callers_without_its_service_token_through_the
         request,
         token=stack.token(_new_user()),
     )
-    assert web.status == grpc.StatusCode.UNAUTHENTICATED.value[0], web.message
+    assert web.status == grpc.StatusCode.UNIMPLEMENTED.value[0], web.message
 
 
 async def test_tampered_presigned_url_is_refused_by_the_store(stack: Stack) -> None:

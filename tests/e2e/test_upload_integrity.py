@@ -23,8 +23,8 @@ from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_runtime.grpc_client import bearer
 from fitcoach_runtime.storage import object_key
+from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
-from support import fixture_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from advisor_service.domain import AdviceRequest as AdvisorRequest
 from advisor_service.domain import AdviceText
@@ -28,27 +27,18 @@ from analyzer_service.domain import AnalysisResult, DailyLoad, UploadJob
 from analyzer_service.pipeline import advice_request, result_from_analysis
 from analyzer_service.trends import fitness_days_and_history
 from fitcoach_analysis import AthleteProfile, analyze
+from fitcoach_stack.fixtures import fixture_path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 LANGUAGES = ("en", "ko")
 # The day every scenario's session is advised on (a Monday); histories lead up to it.
 TODAY = dt.date(2024, 6, 3)
 HISTORY_DAYS = 28  # ADVISOR_HISTORY_DAYS' default
 
 
-def fixture(name: str) -> Path:
-    """A real file from ../shared/fixtures/fit or ../shared/fixtures/fit-corpus."""
-    for folder in ("fit", "fit-corpus"):
-        path = SHARED / folder / name
-        if path.exists():
-            return path
-    raise FileNotFoundError(name)
-
-
 @cache
 def _analyzed(name: str, profile: AthleteProfile | None) -> AnalysisResult:
     job = UploadJob(str(uuid.uuid5(uuid.NAMESPACE_URL, name)), str(uuid.UUID(int=0)), "b", name, 1, "")
-    return result_from_analysis(job, analyze(fixture(name).read_bytes(), profile), profile)
+    return result_from_analysis(job, analyze(fixture_path(name).read_bytes(), profile), profile)
 
 
 def session_on(name: str, day: dt.date, profile: AthleteProfile | None) -> AnalysisResult:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as pb
-from fitcoach_analysis import ANALYZER_VERSION, AthleteProfile, analyze, analyze_decoded, drop_none, summarize
+from fitcoach_analysis import (
+    ANALYZER_VERSION,
+    AthleteProfile,
+    InvalidFitFile,
+    NoActivityData,
+    analyze,
+    analyze_decoded,
+    drop_none,
+    summarize,
+)
 from fitcoach_analysis.fit import DecodedActivity, Samples, SessionData
 from fitcoach_analysis.fit.model import SAMPLE_FIELDS
+from fitcoach_stack.fixtures import FILE_ID_DEFINITION, make_fit_file
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-FIXTURES = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit").resolve()
 
 
 def _read(name: str) -> bytes:
@@ -131,3 +139,12 @@ def test_any_samples_give_a_json_result(steps: list[float], data: st.DataObject,
     result = analyze_decoded(decoded, profile, stream_points=20)
     json.dumps(result, allow_nan=False)
     json_format.ParseDict(drop_none(result["sessions"][0]), pb.Session())
+
+
+@pytest.mark.parametrize("body", [b"", FILE_ID_DEFINITION], ids=["header only", "definitions only"])
+def test_a_file_without_activity_data_is_rejected(body: bytes) -> None:
+    # A readable FIT file that holds no session and no record: a rejection the analyzer treats as a bad
+    # file (NoActivityData is an InvalidFitFile), so it ends "failed" and no advice is asked for.
+    with pytest.raises(NoActivityData, match=r"^no activity data: ") as info:
+        analyze(make_fit_file(body))
+    assert isinstance(info.value, InvalidFitFile)

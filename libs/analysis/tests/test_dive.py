@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,9 +9,8 @@ import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach_analysis import analyze, drop_none
 from fitcoach_analysis.dive import DIVE_DEPTH_M, dives_from_depth
+from fitcoach_stack.fixtures import FIT_CORPUS as CORPUS
 from google.protobuf import json_format
-
-CORPUS = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit-corpus").resolve()
 
 
 def _analysis(name: str) -> dict[str, Any]:

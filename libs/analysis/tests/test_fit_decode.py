@@ -6,15 +6,14 @@ import datetime as dt
 import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from fitcoach_analysis.fit import DecodedActivity, InvalidFitFile, decode, decode_reference
 from fitcoach_analysis.fit.model import SAMPLE_FIELDS
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
-FIXTURES = Path("/work/shared/fixtures/fit")
 SUMMARY: dict[str, Any] = json.loads((FIXTURES / "SUMMARY.json").read_text())
 # Files the default fitdecode reader accepts (broken-bad-crc.fit only warns) vs. those it rejects; the
 # empty file raises nothing in fitdecode but is no activity either.
@@ -196,3 +195,40 @@ def test_caps_refuse_oversized_input() -> None:
         decode(data, max_bytes=1000)
     with pytest.raises(InvalidFitFile, match="too many messages"):
         decode(data, max_messages=100)
+
+
+# Zero padding after the last complete FIT file: accepted with a warning, deliberately unlike fitdecode.
+CHAINED = "chained-two-activities-fenix5.fit"
+
+
+@pytest.mark.parametrize("pad", [1, 11, 12, 4096])
+def test_zero_padding_after_the_last_file_is_ignored_with_a_warning(pad: int) -> None:
+    data = (FIXTURES / CHAINED).read_bytes()
+    plain, padded = decode(data), decode(data + bytes(pad))
+    assert padded.warnings == [
+        *plain.warnings,
+        f"zero padding after the last FIT file @ {len(data)} ({pad} bytes) ignored",
+    ]
+    padded.warnings = plain.warnings
+    assert padded == plain
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        bytes(20) + b"\x01",
+        b"\x0e" + bytes(13),
+        b"\x0e.FIT",
+        bytes(3) + (FIXTURES / "broken-truncated.fit").read_bytes(),
+    ],
+    ids=["zeros then a byte", "a header size then zeros", "a short header", "zeros then a broken file"],
+)
+def test_anything_but_zeros_after_the_last_file_is_still_an_error(tail: bytes) -> None:
+    with pytest.raises(InvalidFitFile, match=r"^not a valid FIT file: "):
+        decode((FIXTURES / CHAINED).read_bytes() + tail)
+
+
+def test_fitdecode_rejects_the_padding_fitcoach_accepts() -> None:
+    # The one deliberate difference from the reference decoder (see test_fit_differential.py).
+    with pytest.raises(InvalidFitFile, match=r"^not a valid FIT file: "):
+        decode_reference((FIXTURES / CHAINED).read_bytes() + bytes(16))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,10 +12,10 @@ from fitcoach_analysis.fit import decode
 from fitcoach_analysis.fit.assemble import FIT_EPOCH_S, RawActivity, assemble
 from fitcoach_analysis.fit.fast import decode_fast_raw
 from fitcoach_analysis.fit.hr import BeatCollector, _carry_gaps, beat_series, merge, unpack_12
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from garmin_fit_sdk import Decoder, Stream
 from garmin_fit_sdk.hr_mesg_utils import expand_heart_rates, merge_heart_rates
 
-FIXTURES = Path("/work/shared/fixtures/fit")
 WITH_HR_MESSAGES = ["swim-pool-fr735xt-chained-hr.fit", "triathlon-fr920xt-chained.fit"]
 
 

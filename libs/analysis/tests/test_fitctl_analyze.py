@@ -6,11 +6,10 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from fitctl.analyze import HEADLINE_KEYS, run
 
-FIXTURES = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit").resolve()
 BROKEN = sorted(str(p) for p in FIXTURES.glob("broken-*.fit") if p.name != "broken-bad-crc.fit")
 
 

@@ -385,6 +385,14 @@ def test_device_metrics_units_and_absent_sensors() -> None:
     assert device_metrics({"avg_cadence": 88}, "cycling")["avg_cadence"] == 88.0
 
 
+def test_a_session_of_a_few_metres_has_no_splits() -> None:
+    # Found by test_any_samples_give_a_json_result: 2e-311 m gave an infinite pace, which is not JSON.
+    t = np.array([0.0, 1.0])
+    assert splits(np.array([0.0, 2.225073858507e-311]), t, KM_M) == []
+    assert splits(np.array([0.0, 9.9]), t, KM_M) == []
+    assert [s["distance_m"] for s in splits(np.array([0.0, 10.0]), t, KM_M)] == [10.0]
+
+
 def test_training_history_counts_days_weeks_and_the_gap_before_a_day() -> None:
     day = date(2026, 3, 1)
     first = training_history([], day)

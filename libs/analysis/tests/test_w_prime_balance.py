@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fitcoach_analysis import AthleteProfile, analyze
+from fitcoach_analysis.fit.model import SAMPLE_FIELDS, Samples
 from fitcoach_analysis.power import w_bal_min, w_prime_balance
 from fitcoach_analysis.series import to_elapsed_seconds
 from fitcoach_analysis.session import compute_metrics
+from fitcoach_stack.fixtures import FIT as FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-FIXTURES = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit").resolve()
 T0 = 1_500_000_000.0
 CP = 250.0
 W_PRIME = 20_000.0
@@ -135,10 +135,10 @@ def _ev(offset: float, kind: str) -> dict[str, object]:
 
 def _metrics(t: np.ndarray, p: np.ndarray, events: list[dict[str, object]], profile: AthleteProfile):
     nan = np.full(t.size, np.nan)
+    samples = Samples(**{name: nan for name in SAMPLE_FIELDS} | {"time_s": t, "power_w": p})
     computed, extras = compute_metrics(
-        t=t, distance=nan, speed=nan, altitude=nan, hr=nan, cadence=nan, power_w=p, lat=nan, lon=nan,
-        temperature=nan, sport="cycling", start_s=float(t[0]), events=events, profile=profile,
-    )  # fmt: skip
+        samples, sport="cycling", start_s=float(t[0]), events=events, profile=profile
+    )
     return computed, extras
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 import warnings
@@ -100,7 +101,7 @@ async def test_tampered_payload_is_refused(hs256: TokenVerifier) -> None:
         SECRET, issuer=ISSUER, extra={"app_metadata": {"fitcoach_role": "operator"}}
     )
     forged = f"{header}.{other_payload.split('.')[1]}.{signature}"
-    assert "Signature verification failed" in await refused(hs256, forged)
+    assert await refused(hs256, forged) == "token signature is invalid"
 
 
 async def test_small_clock_skew_is_tolerated(hs256: TokenVerifier) -> None:
@@ -157,7 +158,7 @@ async def test_jwks_refuses_forgeries(jwks_server: JwksServer) -> None:
             assert "not accepted" in await refused(verifier, token)
     assert "not accepted" in await refused(verifier, forge(claims, {"alg": "none", "kid": ES.kid}, None))
     assert "not accepted" in await refused(verifier, mint_dev_token(SECRET, issuer=issuer))
-    assert "Signature" in await refused(verifier, stranger.sign(claims))
+    assert await refused(verifier, stranger.sign(claims)) == "token signature is invalid"
     # An ES256 header naming the RSA key (and the reverse) is refused, not an internal error.
     assert "does not match" in await refused(verifier, ES.sign(claims, kid=RS.kid))
     assert "does not match" in await refused(verifier, RS.sign(claims, kid=ES.kid))
@@ -183,19 +184,20 @@ async def test_unknown_kid_storm_fetches_at_most_once_per_cooldown(jwks_server: 
 
 
 async def test_key_rotation_is_accepted_after_cooldown(jwks_server: JwksServer) -> None:
+    # The cache's clock is injected: the cooldown is stepped through, not slept through, so the "still
+    # inside the cooldown" half is asserted on every machine however slow.
     old, new = SigningKey.es256(), SigningKey.es256()
     jwks_server.publish(old)
-    cooldown = 0.5
-    verifier = jwks_verifier(jwks_server, cooldown_s=cooldown)
+    clock = FakeClock()
+    settings = AuthSettings(mode="jwks", supabase_url=jwks_server.base_url, jwks_cooldown_s=30.0)
+    verifier = TokenVerifier(settings, JwksCache(settings.jwks_url, settings.jwks_cooldown_s, clock=clock))
     claims = claims_for(verifier.settings.issuer)
     await verifier.verify(old.sign(claims))
-    fetched_at = time.monotonic()
     jwks_server.publish(new)
-    early = await asyncio.gather(verifier.verify(new.sign(claims)), return_exceptions=True)
-    if time.monotonic() - fetched_at < cooldown:  # only meaningful while still inside the cooldown
-        assert isinstance(early[0], Unauthenticated)
-        assert jwks_server.requests == 1
-    await asyncio.sleep(max(0.0, cooldown - (time.monotonic() - fetched_at)) + 0.05)
+    clock.now += 29.9
+    assert await refused(verifier, new.sign(claims)) == "token signed by an unknown key"
+    assert jwks_server.requests == 1
+    clock.now += 0.1
     assert (await verifier.verify(new.sign(claims))).role == "authenticated"
     assert jwks_server.requests == 2
     # The rotated-out key no longer verifies once the fresh set replaced it.
@@ -228,3 +230,92 @@ async def test_jwks_keeps_good_keys_beside_odd_entries(jwks_server: JwksServer) 
     assert await cache.get("sym") is None
     assert await cache.get("enc") is None
     assert await cache.get("broken") is None
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- hostile tokens (issue "Hostile clients", catalogue 28) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["{%s}", "urn:uuid:%s", "%s-upper", "%s-hex"],
+    ids=["braces", "urn", "upper-case", "no-dashes"],
+)
+async def test_a_user_id_is_canonicalised_once_at_authentication(hs256: TokenVerifier, spelling: str) -> None:
+    # The database normalises UUIDs, object keys do not: every later use must see one spelling.
+    user = uuid.uuid4()
+    if spelling == "%s-upper":
+        sub = str(user).upper()
+    elif spelling == "%s-hex":
+        sub = user.hex
+    else:
+        sub = spelling % user
+    principal = await hs256.verify(hs(claims_for(ISSUER, sub=sub)))
+    assert principal.user_id == str(user)
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"exp": str(NOW + 3600)}, "token exp must be a number"),
+        ({"exp": True}, "token exp must be a number"),
+        ({"iat": str(NOW)}, "token iat must be a number"),
+        ({"nbf": [NOW]}, "token nbf must be a number"),
+        ({"exp": NOW + 10 * 365 * 86400}, "token lifetime exceeds the maximum of 86400 s"),
+        ({"iat": NOW - 3 * 86400, "exp": NOW + 3600}, "token lifetime exceeds the maximum of 86400 s"),
+        ({"exp": NOW - 3600}, "token expired"),
+        ({"nbf": NOW + 3600}, "token not yet valid"),
+        ({"aud": "anon"}, "token audience not accepted"),
+        ({"iss": "https://evil.test/auth/v1"}, "token issuer not accepted"),
+        ({"sub": None}, "token has no sub claim"),
+        ({"sub": 12}, "token subject is not a user id"),
+        ({"role": "service_role"}, "token role 'service_role' not accepted"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+async def test_claim_errors_say_what_is_wrong_in_plain_words(
+    hs256: TokenVerifier, claims: dict[str, object], message: str
+) -> None:
+    assert await refused(hs256, hs(claims_for(ISSUER, **claims))) == message
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "\xff\xfe.e30.x",
+        base64.urlsafe_b64encode(b"\xff\xfe{").decode().rstrip("=") + ".e30.x",
+        base64.urlsafe_b64encode(b"[1]").decode().rstrip("=") + ".e30.x",
+        "a.b",
+        "a" * 5000,
+        hs(claims_for(ISSUER))[:-3] + "!!!",
+    ],
+    ids=[
+        "not-base64",
+        "header-not-utf8",
+        "header-not-an-object",
+        "two-parts",
+        "long-garbage",
+        "bad-signature-chars",
+    ],
+)
+async def test_malformed_tokens_get_one_plain_message(hs256: TokenVerifier, token: str) -> None:
+    message = await refused(hs256, token)
+    assert message in ("malformed token", "token signature is invalid"), message
+    for internal in ("codec", "Error", "Expecting", "Invalid header", "char "):
+        assert internal not in message
+
+
+def test_the_lifetime_limit_is_a_setting() -> None:
+    settings = AuthSettings(mode="hs256", supabase_url=SUPABASE, jwt_secret=SECRET, max_token_lifetime_s=600)
+    assert settings.max_token_lifetime_s == 600
+    with pytest.raises(ValueError, match="AUTH_MAX_TOKEN_LIFETIME_S must be positive"):
+        AuthSettings(mode="hs256", supabase_url=SUPABASE, jwt_secret=SECRET, max_token_lifetime_s=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from fitcoach_runtime.errors import NotFound
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_runtime.grpc_server import MAX_RECEIVE_BYTES, GrpcService, RunningServer, start_server
 from fitcoach_runtime.settings import AuthSettings
+from fitcoach_stack.probe import H2Client, grpc_frame
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from prometheus_client import REGISTRY
@@ -318,3 +320,121 @@ async def test_service_resources_stop_background_work_before_closing_resources()
         await resources.shutdown()
         explicit.append("server stopped")
     assert explicit == ["consumer stopped", "server stopped"]  # each callback runs once
+
+
+# --- hostile clients (issue "Hostile clients", catalogue 25, 27) ------------------------------------------
+# grpcio never sends these; fitcoach_stack.probe writes the HTTP/2 frames by hand.
+GENERATE = f"/{ADVISOR}/GenerateAdvice"
+WATCH = f"/{ACTIVITY}/WatchActivity"
+# A call must be answered at once; 5 s only keeps a loaded 2-core machine from failing a correct server.
+PROMPT_S = 5.0
+
+
+def bearer_token(user_id: str | None = None) -> str:
+    return token(user_id)[0][1].removeprefix("Bearer ")
+
+
+@pytest.mark.parametrize("path", [GENERATE, WATCH], ids=["unary", "server-stream"])
+@pytest.mark.parametrize("signed_in", [True, False], ids=["token", "no-token"])
+async def test_a_call_without_a_request_message_is_answered_at_once(
+    server: RunningServer, path: str, signed_in: bool
+) -> None:
+    # HEADERS with END_STREAM and no DATA: grpc.aio's unary path returned without a status (the call hung
+    # until the client gave up, holding a concurrency slot).
+    async with H2Client(f"127.0.0.1:{server.port}") as client:
+        reply = await client.call(path, body=None, token=bearer_token() if signed_in else None, wait=PROMPT_S)
+    expected = grpc.StatusCode.INVALID_ARGUMENT if signed_in else grpc.StatusCode.UNAUTHENTICATED
+    assert reply.grpc_status == expected.value[0], reply
+    if signed_in:
+        assert reply.grpc_message == "the call carried no request message"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [grpc_frame(b"\xff\xff\xff\xff"), grpc_frame(b"\x0a\x05ab"), grpc_frame(b"\x08" + b"\xff" * 11)],
+    ids=["ff-ff-ff-ff", "length-past-the-end", "overlong-varint"],
+)
+async def test_a_malformed_message_is_invalid_argument_without_internals(
+    server: RunningServer, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    async with H2Client(f"127.0.0.1:{server.port}") as client:
+        reply = await client.call(GENERATE, body=body, token=bearer_token(), wait=PROMPT_S)
+    assert reply.grpc_status == grpc.StatusCode.INVALID_ARGUMENT.value[0], reply
+    assert reply.grpc_message == "the request is not a valid fitcoach.advisor.v1.GenerateAdviceRequest"
+    # A client's bad bytes are not the server's error: no error-level log line per request.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("path", ["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"])
+async def test_public_health_answers_a_call_without_a_request_message(
+    server: RunningServer, path: str
+) -> None:
+    async with H2Client(f"127.0.0.1:{server.port}") as client:
+        reply = await client.call(path, body=None, wait=PROMPT_S)
+    assert (reply.grpc_status, reply.grpc_message) == (
+        grpc.StatusCode.INVALID_ARGUMENT.value[0],
+        "the call carried no request message",
+    ), reply
+
+
+async def test_a_frame_that_promises_more_than_it_carries_is_answered(server: RunningServer) -> None:
+    async with H2Client(f"127.0.0.1:{server.port}") as client:
+        reply = await client.call(
+            GENERATE,
+            body=grpc_frame(b"\x0a\x02ok", declared_length=1 << 20),
+            token=bearer_token(),
+            wait=PROMPT_S,
+        )
+    assert reply.answered, reply
+    assert reply.grpc_status not in (grpc.StatusCode.UNKNOWN.value[0], grpc.StatusCode.INTERNAL.value[0])
+
+
+async def test_a_request_message_that_never_comes_is_cut_at_the_bound() -> None:
+    # Headers sent, the stream left open, no message: the server waits `request_wait_s`, then answers.
+    running = await start_server(
+        "127.0.0.1:0", services(), verifier=TokenVerifier.from_settings(AUTH), request_wait_s=0.5
+    )
+    try:
+        async with H2Client(f"127.0.0.1:{running.port}") as client:
+            stream = await client.start(GENERATE, body=None, token=bearer_token(), end_stream=False)
+            reply = await client.finish(stream, wait=PROMPT_S + 0.5)
+        assert reply.grpc_status == grpc.StatusCode.DEADLINE_EXCEEDED.value[0], reply
+        assert reply.grpc_message == "the request message did not arrive within 0.5 s"
+    finally:
+        await running.stop(0)
+
+
+async def test_body_less_calls_do_not_use_up_the_concurrency_limit() -> None:
+    # Before: each body-less call held one of maximum_concurrent_rpcs for as long as its client stayed,
+    # so 1,000 of them answered everyone else RESOURCE_EXHAUSTED.
+    running = await start_server(
+        "127.0.0.1:0", services(), verifier=TokenVerifier.from_settings(AUTH), max_concurrent_rpcs=20
+    )
+    try:
+        address = f"127.0.0.1:{running.port}"
+        async with H2Client(address) as client:
+            streams = [await client.start(GENERATE, body=None, token=bearer_token()) for _ in range(100)]
+            replies = [await client.finish(s, wait=PROMPT_S) for s in streams]
+            async with insecure_channel(address) as chan:
+                assert (await advise(chan, "ok", metadata=token(), timeout=PROMPT_S)).summary == "ok"
+        codes = {r.grpc_status for r in replies}
+        # Answered, each one: INVALID_ARGUMENT, or RESOURCE_EXHAUSTED while the limit was momentarily full.
+        assert codes <= {
+            grpc.StatusCode.INVALID_ARGUMENT.value[0],
+            grpc.StatusCode.RESOURCE_EXHAUSTED.value[0],
+        }
+    finally:
+        await running.stop(0)
+
+
+async def test_a_unary_call_is_cut_at_the_servers_own_bound() -> None:
+    # A client that sets no deadline (or a huge one) still gets an answer: DEADLINE_EXCEEDED at max_unary_s.
+    running = await start_server("127.0.0.1:0", services(), verifier=None, max_unary_s=0.2)
+    try:
+        async with insecure_channel(f"127.0.0.1:{running.port}") as chan:
+            err = await status_of(advise(chan, "slow"))
+        assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert err.details() == "the call took longer than the server's limit of 0.2 s"
+    finally:
+        await running.stop(0)

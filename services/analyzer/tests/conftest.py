@@ -35,6 +35,7 @@ from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_server
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
 # --import-mode=importlib does not put test folders on sys.path; the helpers live in analyzer_testkit/ (and
 # decode workers must import the stand-ins by name).
@@ -43,7 +44,6 @@ sys.path.insert(0, str(TESTS_DIR))
 
 from analyzer_testkit.stand_ins import STAND_INS  # noqa: E402
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fit"
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
 JWT_SECRET = "analyzer-tests-secret-" + "x" * 32
 ADVISOR_SERVICE_TOKEN = "analyzer-tests-advisor-token-" + "a" * 32

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
+import pytest
 from analyzer_service.advisor_client import to_proto
 from analyzer_service.domain import AdviceRequest, UploadJob
 from analyzer_service.pipeline import advice_request, request_hash, result_from_analysis
 from fitcoach_analysis import analyze
 from fitcoach_analysis.load import TrainingHistory, fitness_trend, training_history
+from fitcoach_stack.fixtures import FIT_CORPUS as CORPUS
 
-CORPUS = (Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit-corpus").resolve()
 JOB = UploadJob(
     activity_id="00000000-0000-0000-0000-000000000001",
     user_id="00000000-0000-0000-0000-000000000002",
@@ -56,3 +56,17 @@ def test_the_request_hash_follows_the_history() -> None:
     assert request_hash(_dive_request(history)) == same
     more = dataclasses.replace(history, active_days=13)
     assert request_hash(_dive_request(more)) != same
+
+
+def test_the_advisor_gets_the_moving_pace_beside_the_moving_time() -> None:
+    # The summary's avg_speed_mps is the device's (over timer time); the advisor talks of moving time and of
+    # the pace over it, so it is given the moving speed, with a pause in the run between the two.
+    analysis = analyze((CORPUS / "run-fr610-pauses.fit").read_bytes())
+    result = result_from_analysis(JOB, analysis, None)
+    request = advice_request(result, None, [], training_history([], dt.date(2011, 1, 1)))
+    summary = analysis["summary"]
+    assert summary["moving_speed_mps"] > summary["avg_speed_mps"]
+    assert request.workout["avg_speed_mps"] == summary["moving_speed_mps"]
+    assert request.workout["moving_time_s"] == summary["moving_time_s"]
+    covered = request.workout["avg_speed_mps"] * request.workout["moving_time_s"]
+    assert covered == pytest.approx(summary["distance_m"], rel=0.005)

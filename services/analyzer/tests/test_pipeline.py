@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
+from fitcoach_stack.fixtures import FILE_ID_DEFINITION, make_fit_file
 
 if TYPE_CHECKING:
     from conftest import Harness
@@ -101,6 +102,33 @@ async def test_every_kind_of_broken_file_fails_with_a_readable_reason(
     row = await analyzer.settled(upload.activity_id)
     assert row["status"] == "failed"
     assert row["failure_reason"].startswith("not a valid FIT file: ")
+
+
+@pytest.mark.parametrize("body", [b"", FILE_ID_DEFINITION], ids=["header only", "definitions only"])
+async def test_a_file_without_activity_data_fails_and_no_advice_is_asked_for(
+    analyzer: Harness, body: bytes
+) -> None:
+    upload = await analyzer.submit(make_fit_file(body))
+    row = await analyzer.settled(upload.activity_id)
+    assert row["status"] == "failed"
+    assert row["failure_reason"].startswith("no activity data: ")
+    activity = await analyzer.get(upload.activity_id, upload.user_id)
+    assert activity.status == pb.ACTIVITY_STATUS_FAILED
+    assert activity.advice_status != pb.ADVICE_STATUS_READY and not activity.HasField("advice")
+    assert analyzer.advisor.calls == 0
+    assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 0
+
+
+async def test_zero_padding_after_the_file_is_analyzed_with_a_warning(
+    analyzer: Harness, good_run: bytes
+) -> None:
+    upload = await analyzer.submit(good_run + bytes(512))
+    row = await analyzer.settled(upload.activity_id)
+    assert row["status"] == "analyzed"
+    warnings = await analyzer.pool.fetchval(
+        "SELECT warnings FROM analyzer.results WHERE activity_id = $1", uuid.UUID(upload.activity_id)
+    )
+    assert f"zero padding after the last FIT file @ {len(good_run)} (512 bytes) ignored" in str(warnings)
 
 
 async def test_sha256_mismatch_fails_the_activity(analyzer: Harness, good_run: bytes) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "fit"
+from fitcoach_stack.fixtures import FIT as FIXTURES
 
 
 def test_closed_stdout_ends_quietly() -> None:

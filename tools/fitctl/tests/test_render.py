@@ -44,6 +44,39 @@ def test_laps_and_splits_read_in_the_sports_own_units() -> None:
     assert "0:30 /100 m" in swim
 
 
+def test_pace_is_moving_pace_with_the_timer_time_average_beside_it() -> None:
+    run = {"avg_speed_mps": 1000 / 330, "moving_speed_mps": 1000 / 300, "gap_speed_mps": 1000 / 290}
+    assert dict(metric_lines(run, "running"))["pace"] == (
+        "5:00 /km (5:30 /km with stops), grade-adjusted 4:50 /km   (12.0 km/h)"
+    )
+    # Without stops the two are the same number: shown once.
+    assert dict(metric_lines({**run, "avg_speed_mps": 1000 / 300}, "running"))["pace"].startswith(
+        "5:00 /km, "
+    )
+    ride = {"avg_speed_mps": 25 / 3.6, "moving_speed_mps": 30 / 3.6, "max_speed_mps": 60 / 3.6}
+    assert dict(metric_lines(ride, "cycling"))["speed"] == "30.0 km/h (max 60.0), 25.0 km/h with stops"
+    # Files analysed before moving speed existed carry only the average.
+    assert dict(metric_lines({"avg_speed_mps": 25 / 3.6}, "cycling"))["speed"] == "25.0 km/h"
+
+
+def test_averages_show_their_other_definition_when_it_differs() -> None:
+    ride = {
+        "avg_cadence": 88.0,
+        "avg_cadence_nonzero": 88.0,
+        "avg_cadence_with_zeros": 70.4,
+        "max_cadence": 120.0,
+        "avg_power_w": 180.0,
+        "avg_power_nonzero_w": 215.0,
+    }
+    rows = dict(metric_lines(ride, "cycling"))
+    assert rows["cadence"] == "avg 88 max 120 /min (avg 70 with stops)"
+    assert rows["power"] == "avg 180 W (avg 215 W while pedalling)"
+    run = {"avg_cadence": 170.0, "avg_cadence_nonzero": 176.0, "avg_cadence_with_zeros": 170.0}
+    assert dict(metric_lines(run, "running"))["cadence"] == "avg 170 /min (avg 176 without stops)"
+    same = {"avg_cadence": 170.0, "avg_cadence_nonzero": 170.4, "avg_cadence_with_zeros": 170.0}
+    assert dict(metric_lines(same, "running"))["cadence"] == "avg 170 /min"
+
+
 def test_advice_labels_follow_the_advices_language() -> None:
     from fitctl.render import advice_lines
 

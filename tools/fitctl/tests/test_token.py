@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fitcoach_runtime.auth import TokenVerifier
+from fitcoach_runtime.auth import TokenVerifier, dev_user_id
 from fitcoach_runtime.errors import Unauthenticated
 from fitcoach_runtime.settings import AuthSettings
 from fitctl.cli import main
@@ -47,9 +47,14 @@ async def test_token_for_another_user_and_wrong_secret(
         await dev_verifier("another-secret-" + "y" * 32).verify(token)
 
 
-def test_token_user_must_be_a_uuid(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["token", "--user", "bob"]) == 2
-    assert "not a UUID" in capsys.readouterr().err
+async def test_token_user_by_name_is_the_web_apps_dev_user_of_that_name(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "--user", "Bob"]) == 0
+    principal = await dev_verifier().verify(capsys.readouterr().out.strip())
+    assert principal.user_id == dev_user_id("bob") != Context().dev_user_id()
+    assert main(["token", "--user", "x" * 65]) == 2  # not a UUID, and too long for a name
+    assert "1 to 64 characters" in capsys.readouterr().err
 
 
 def test_token_without_a_stack_says_how_to_get_one(

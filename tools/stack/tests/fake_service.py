@@ -1,7 +1,8 @@
 """A stand-in service process for launcher tests: `fake_service.py NAME [serve|exit|die-after-ready]`.
 
 serve: grpc.health.v1 SERVING for NAME's FitCoach service on $GRPC_LISTEN until SIGTERM; writes the env it
-got to $FAKE_ENV_DIR/NAME.json. exit: prints a line and exits 3 at once. die-after-ready: serves ~1 s, exits 4.
+got to $FAKE_ENV_DIR/NAME.json. exit: prints a line and exits 3 at once. die-after-ready: serves ~4 s (past the
+stack's start, gateway included, on a loaded machine), exits 4.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ async def serve(name: str, mode: str) -> int:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if mode == "die-after-ready":
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(4.0)
         print(f"{name}: fatal: lost the database", flush=True)
         return 4
     await stop.wait()

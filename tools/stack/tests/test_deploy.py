@@ -90,3 +90,18 @@ def test_container_healthcheck_reports_serving_and_down(fake_backends: dict[str,
     )
     assert ok.returncode == 0, ok.stderr
     assert unknown.returncode == 1 and b"NOT_FOUND" in unknown.stderr
+
+
+def test_web_image_builds_the_app_and_serves_it_behind_envoy() -> None:
+    services = _compose()["services"]
+    web = services["web"]
+    dockerfile = REPO_ROOT / web["build"]["dockerfile"]
+    text = dockerfile.read_text()
+    for source in re.findall(r"^COPY (?!--from)(\S+) ", text, flags=re.MULTILINE):
+        assert (REPO_ROOT / source).exists(), f"{dockerfile.name} copies missing {source}"
+    assert "FROM node:20" in text and "npm ci" in text and "FROM python:3.11-slim" in text
+    assert 'CMD ["python", "-m", "fitcoach_web"]' in text
+    assert importlib.util.find_spec("fitcoach_web.__main__") is not None
+    # Envoy waits for it; the container never gets the JWT secret (dev sign-in is for `make run` only).
+    assert services["envoy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "SUPABASE_JWT_SECRET" not in web["environment"]

@@ -5,7 +5,7 @@ elevation, heart_rate, power, efficiency, splits, efforts, swim, dive, load, str
 """
 
 from .activity import ANALYZER_VERSION, analyze, analyze_decoded, drop_none, merged_metrics, summarize
-from .fit import InvalidFitFile
+from .fit import InvalidFitFile, NoActivityData
 from .load import FitnessDay, TrainingHistory, fitness_trend, training_history, training_load
 from .profile import AthleteProfile, ResolvedProfile, resolve_profile
 
@@ -14,6 +14,7 @@ __all__ = [
     "AthleteProfile",
     "FitnessDay",
     "InvalidFitFile",
+    "NoActivityData",
     "ResolvedProfile",
     "TrainingHistory",
     "analyze",

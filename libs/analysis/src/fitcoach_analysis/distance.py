@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .series import Array, has_values
+from .times import MIN_PAUSE_S
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 # A first record further than this from the session start (plus 15 m/s of travel) is a carried-over
@@ -48,15 +49,15 @@ def record_cumulative_m(
     distance_m: Array,
     time_s: Array,
     session_start_s: float | None = None,
-    previous_m: float | None = None,
+    start_odometer_m: float | None = None,
 ) -> Array:
     """Cumulative distance of this session from the record `distance` field.
 
     Negative steps (a counter reset between multisport legs, or a glitch) add nothing. The first record's
     own value is distance covered since the session started, unless the recorder accumulates across legs:
-    with `previous_m` (the previous leg's last record distance) known and not above the first value, only
-    the difference counts; otherwise a first value too large to have been covered since the session start
-    is taken as a carried total and ignored.
+    with `start_odometer_m` (the record distance when the leg began, see leg_odometers) known and not above
+    the first value, only the difference counts; otherwise a first value too large to have been covered
+    since the session start is taken as a carried total and ignored.
     """
     d = distance_m.copy()
     first = int(np.flatnonzero(np.isfinite(d))[0])
@@ -65,8 +66,8 @@ def record_cumulative_m(
     steps = np.diff(d, prepend=d[0])
     steps[steps < 0] = 0.0
     out: Array = np.cumsum(steps)
-    if previous_m is not None and d[first] >= previous_m:
-        out += d[first] - previous_m
+    if start_odometer_m is not None and d[first] >= start_odometer_m:
+        out += d[first] - start_odometer_m
         return out
     lead = 0.0 if session_start_s is None else max(0.0, float(time_s[first]) - session_start_s)
     if d[first] <= _FIRST_SAMPLE_SLACK_M + 15.0 * lead:
@@ -80,11 +81,50 @@ def cumulative_distance_m(
     lon_deg: Array,
     time_s: Array,
     session_start_s: float | None = None,
-    previous_m: float | None = None,
+    start_odometer_m: float | None = None,
 ) -> tuple[Array | None, str | None]:
     """(cumulative metres per sample, source) with source "record" or "gps"; (None, None) without either."""
     if has_values(distance_m):
-        return record_cumulative_m(distance_m, time_s, session_start_s, previous_m), "record"
+        return record_cumulative_m(distance_m, time_s, session_start_s, start_odometer_m), "record"
     if has_values(lat_deg) and has_values(lon_deg):
         return gps_cumulative_m(lat_deg, lon_deg), "gps"
     return None, None
+
+
+def leg_odometers(legs: list[tuple[float | None, Array, Array]]) -> list[tuple[float | None, float | None]]:
+    """(record distance when the leg began, when it ended) for each leg of a multisport activity, from
+    (start instant, record times, record distances) per leg; None where the recorder's distance does not
+    run on across that boundary (it resets, or a leg has no distance).
+
+    Some recorders (fenix 3, FR920XT, FR935, FR255) keep one distance counter across all legs. A leg ends
+    at its last record's distance, and the metres between that record and the next leg's first go to the
+    next leg (the watch writes a leg's last record as it closes the leg). But when a leg's records stopped
+    well before it ended (longer than a 1 Hz recording pauses, times.MIN_PAUSE_S: a swim leg whose GPS
+    recorded every minute), the metres are split at the boundary instant, interpolating between the two
+    records around it.
+    """
+    out: list[tuple[float | None, float | None]] = [(None, None) for _ in legs]
+    for k in range(1, len(legs)):
+        boundary = legs[k][0]
+        before, after = _last_record(legs[k - 1]), _first_record(legs[k])
+        if boundary is None or before is None or after is None or after[1] < before[1]:
+            continue
+        (t0, d0), (t1, d1) = before, after
+        at = d0
+        if boundary - t0 > MIN_PAUSE_S and t1 > t0:
+            at = float(np.interp(boundary, [t0, t1], [d0, d1]))
+        out[k - 1] = (out[k - 1][0], at)
+        out[k] = (at, out[k][1])
+    return out
+
+
+def _last_record(leg: tuple[float | None, Array, Array]) -> tuple[float, float] | None:
+    _, t, d = leg
+    ok = np.flatnonzero(np.isfinite(d) & np.isfinite(t))
+    return (float(t[ok[-1]]), float(d[ok[-1]])) if ok.size else None
+
+
+def _first_record(leg: tuple[float | None, Array, Array]) -> tuple[float, float] | None:
+    _, t, d = leg
+    ok = np.flatnonzero(np.isfinite(d) & np.isfinite(t))
+    return (float(t[ok[0]]), float(d[ok[0]])) if ok.size else None

@@ -11,7 +11,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .power import normalized_power
-from .series import Array, weighted_mean
+from .series import Array, to_active_seconds, weighted_mean
+from .times import Clock
+
+RUN_SPORTS = frozenset({"running"})
 
 
 def efficiency_factor(output: float | None, avg_hr_bpm: float | None) -> float | None:
@@ -53,3 +56,27 @@ def _decoupling(ef1: float | None, ef2: float | None) -> float | None:
     if ef1 is None or ef2 is None or ef1 == 0:
         return None
     return (ef1 - ef2) / ef1 * 100.0
+
+
+def efficiency_metrics(
+    clock: Clock,
+    heart_rate_bpm: Array,
+    avg_hr_bpm: float | None,
+    power_1hz: Array,
+    normalized_power_w: float | None,
+    speed_mps: Array,
+    moving: NDArray[np.bool_],
+    moving_speed_mps: float | None,
+    sport: str | None,
+) -> dict[str, float | None]:
+    """EF and decoupling: from power for any session with power, from moving speed for runs."""
+    ef = decoupling = None
+    if avg_hr_bpm is not None and normalized_power_w is not None:
+        ef = efficiency_factor(normalized_power_w, avg_hr_bpm)
+        decoupling = power_decoupling_pct(
+            power_1hz, to_active_seconds(clock.time_s, heart_rate_bpm, clock.intervals)
+        )
+    elif avg_hr_bpm is not None and moving_speed_mps is not None and sport in RUN_SPORTS:
+        ef = efficiency_factor(moving_speed_mps * 60.0, avg_hr_bpm)
+        decoupling = speed_decoupling_pct(speed_mps, heart_rate_bpm, clock.weights, clock.active_s, moving)
+    return {"efficiency_factor": ef, "decoupling_pct": decoupling}

@@ -2,20 +2,28 @@
 
 A climb counts only once the altitude exceeds the last reference point by the threshold, which removes
 GPS and barometer jitter that would otherwise add hundreds of phantom metres on a long ride.
+
+Two thresholds are honest and both are reported. `ascent_m`/`descent_m` follow the devices: they count
+small steps of their (mostly barometric) altitude, so a 10 s centred mean and a 1 m band match them best
+(115 of the 151 ascent/descent pairs of the fixtures and the corpus; no other window of 0-30 s and band of
+0-5 m, nor a causal filter as a device would run, nor counting only while moving, matches more: devices
+filter their altitude each their own unpublished way). `ascent_filtered_m`/`descent_filtered_m`
+use GoldenCheetah's 3 m band, which ignores the drift of a barometer standing still and the noise of GPS
+altitude: lower than the device's total on rolling terrain, closer to the map on a GPS-only recording.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from .series import Array, fill_gaps
+from .series import Array, fill_gaps, has_values
 
-# Chosen by measurement against the devices' own totals on the fixtures (Garmin Edge/fenix/Forerunner,
-# Wahoo, Zwift, Coros): a 10 s centred mean and a 0.75 m band matched best (6 of 50 ascent/descent pairs out
-# of tolerance, against 14 for raw altitude with GoldenCheetah's 3 m band, which undercounts barometric
-# data that is already smooth).
-HYSTERESIS_M = 0.75
+HYSTERESIS_M = 1.0
 SMOOTHING_WINDOW_S = 10.0
+FILTERED_HYSTERESIS_M = 3.0
 
 
 def smooth_altitude(time_s: Array, altitude_m: Array, window_s: float = SMOOTHING_WINDOW_S) -> Array:
@@ -74,3 +82,31 @@ def gain_loss(altitude_m: Array, threshold_m: float = HYSTERESIS_M) -> tuple[flo
     if gain.size == 0:
         return 0.0, 0.0
     return float(gain[-1]), float(loss[-1])
+
+
+@dataclass
+class Elevation:
+    metrics: dict[str, Any]  # ascent/descent both ways, min/max altitude (MetricSet names)
+    smoothed_m: Array | None  # the smoothed altitude per sample (grade-adjusted pace uses it)
+    gain_m: Array | None  # cumulative ascent per sample, as ascent_m counts it (the splits use it)
+    loss_m: Array | None  # cumulative descent per sample
+
+
+def elevation_metrics(time_s: Array, altitude_m: Array) -> Elevation:
+    """The session's elevation numbers; all None (and no arrays) without altitude."""
+    if not has_values(altitude_m):
+        keys = ("ascent_m", "descent_m", "ascent_filtered_m", "descent_filtered_m", "min_altitude_m")
+        return Elevation(dict.fromkeys((*keys, "max_altitude_m")), None, None, None)
+    smooth = smooth_altitude(time_s, altitude_m)
+    gain, loss = cumulative_gain_loss(smooth)
+    filtered_gain, filtered_loss = gain_loss(smooth, FILTERED_HYSTERESIS_M)
+    ok = altitude_m[np.isfinite(altitude_m)]
+    metrics = {
+        "ascent_m": float(gain[-1]),
+        "descent_m": float(loss[-1]),
+        "ascent_filtered_m": filtered_gain,
+        "descent_filtered_m": filtered_loss,
+        "min_altitude_m": float(ok.min()),
+        "max_altitude_m": float(ok.max()),
+    }
+    return Elevation(metrics, smooth, gain, loss)

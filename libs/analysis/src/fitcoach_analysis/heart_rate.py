@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .profile import ResolvedProfile
-from .series import Array
+from .series import Array, finite_max, weighted_mean
 
 # Zone lower bounds as fractions of max HR (no threshold set) or of threshold HR (set by the athlete).
 MAX_HR_ZONES = (0.0, 0.6, 0.7, 0.8, 0.9)
@@ -70,3 +70,26 @@ def hr_tss(trimp_value: float | None, profile: ResolvedProfile) -> float | None:
     if hour_at_threshold <= 0:
         return None
     return 100.0 * trimp_value / hour_at_threshold
+
+
+def heart_rate_metrics(
+    heart_rate_bpm: Array, weights: Array, profile: ResolvedProfile
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """(avg/max HR, TRIMP and hrTSS in MetricSet names; time in zones; the profile defaults they used).
+
+    `heart_rate_bpm` is already cleaned (clean_hr); the average is weighted by timer time.
+    """
+    avg = weighted_mean(heart_rate_bpm, weights)
+    metrics: dict[str, Any] = {"avg_hr_bpm": avg, "max_hr_bpm": finite_max(heart_rate_bpm), "trimp": None}
+    metrics["hr_tss"] = None
+    if avg is None:
+        return metrics, [], []
+    metrics["trimp"] = trimp(heart_rate_bpm, weights, profile)
+    metrics["hr_tss"] = hr_tss(metrics["trimp"], profile)
+    zones = time_in_zones(heart_rate_bpm, weights, hr_zone_bounds(profile))
+    defaults = [
+        profile.notes[k]
+        for k in ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "sex")
+        if k in profile.notes
+    ]
+    return metrics, zones, defaults

@@ -28,6 +28,9 @@ class AthleteProfile:
     language: str = "en"
     critical_power_w: float | None = None
     w_prime_j: float | None = None
+    weight_kg: float | None = None
+    # How the athlete reads numbers: "metric", "imperial" or "" (not chosen). Display only.
+    units: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,8 @@ def splits(
     if cumulative_m.size < 2:
         return []
     total = float(cumulative_m[-1])
-    if total <= 0:
-        return []
+    if total < MIN_LAST_SPLIT_M:
+        return []  # a few metres (or a subnormal float: its pace would overflow) make no split
     bounds = np.arange(0.0, total, split_m)
     bounds = np.append(bounds, total)
     if bounds.size >= 3 and bounds[-1] - bounds[-2] < MIN_LAST_SPLIT_M:

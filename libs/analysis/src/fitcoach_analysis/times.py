@@ -8,13 +8,14 @@ speed with hysteresis so that a slow crawl through a stop does not flicker in an
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .series import Array, Intervals
+from .series import Array, Intervals, active_time_at, sample_durations
 
 # Event types that stop the timer (FIT `event_type`); everything else named "start" starts it.
 _STOP_TYPES = {"stop", "stop_all", "stop_disable", "stop_disable_all"}
@@ -23,6 +24,8 @@ STOP_SPEED_MPS = 0.5
 GO_SPEED_MPS = 0.9
 # Swimmers move at 0.5–1.5 m/s, so the running thresholds would call an easy open-water swim "stopped".
 SWIM_STOP_GO_MPS = (0.15, 0.3)
+# A silence between records shorter than this is recording, not a pause (see pause_gap_s).
+MIN_PAUSE_S = 10.0
 
 
 def _epoch(value: Any) -> float | None:
@@ -33,17 +36,17 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
-def timer_intervals_from_events(
-    events: Iterable[Mapping[str, Any]], start_s: float, last_s: float, end_s: float | None = None
-) -> Intervals | None:
-    """Intervals inside [start_s, end_s] during which the timer ran, from `timer` events.
+def last_event_s(
+    events: Iterable[Mapping[str, Any]], start_s: float, window_end_s: float | None = None
+) -> float | None:
+    """The instant of the last event of any kind stamped in [start_s, window_end_s), None without one."""
+    end = np.inf if window_end_s is None else window_end_s
+    stamps = [t for ev in events if (t := _epoch(ev.get("timestamp"))) is not None and start_s <= t < end]
+    return max(stamps) if stamps else None
 
-    Events count when stamped in [start_s, last_s) (last_s = the last sample); a timer still running then
-    runs on to end_s (default last_s), the end of the last sample's second.
-    Returns None when the session has no usable timer event, so the caller can fall back. The timer is
-    taken as running at the session start unless the first event in the window is a start (a multisport
-    leg begins with the timer already running and often has no event of its own).
-    """
+
+def timer_marks(events: Iterable[Mapping[str, Any]]) -> list[tuple[float, bool]]:
+    """(instant, True for a start / False for a stop) of every `timer` event, in time order."""
     marks: list[tuple[float, bool]] = []
     for ev in events:
         if ev.get("event") != "timer":
@@ -56,12 +59,25 @@ def timer_intervals_from_events(
             marks.append((t, True))
         elif kind in _STOP_TYPES:
             marks.append((t, False))
+    marks.sort(key=lambda m: m[0])
+    return marks
+
+
+def timer_intervals_from_events(
+    events: Iterable[Mapping[str, Any]], start_s: float, window_end_s: float, run_to_s: float | None = None
+) -> Intervals | None:
+    """Intervals during which the timer ran, from the `timer` events stamped in [start_s, window_end_s).
+
+    The window is half-open: a start stamped at its end opens the next session, not this one. A timer still
+    running after the last event runs on to run_to_s (default: window_end_s).
+    Returns None when there is no usable timer event, so the caller can fall back. The timer is taken as
+    running at the session start unless the first event in the window is a start (a multisport leg begins
+    with the timer already running and often has no event of its own).
+    """
+    marks = timer_marks(events)
     if not marks:
         return None
-    marks.sort(key=lambda m: m[0])
-    end_s = last_s if end_s is None else end_s
-    # Half-open window: a start stamped at the session's end opens the next session, not this one.
-    inside = [m for m in marks if start_s <= m[0] < last_s]
+    inside = [m for m in marks if start_s <= m[0] < window_end_s]
     running = not inside or not inside[0][1]
     # A start before the window (e.g. chained files) also counts when no event lies inside it.
     before = [m for m in marks if m[0] < start_s]
@@ -76,7 +92,7 @@ def timer_intervals_from_events(
             spans.append((since, t))
             since = None
     if since is not None:
-        spans.append((since, end_s))
+        spans.append((since, window_end_s if run_to_s is None else run_to_s))
     spans = [(a, b) for a, b in spans if b > a]
     return np.array(spans, dtype=np.float64).reshape(-1, 2)
 
@@ -85,8 +101,8 @@ def pause_gap_s(time_s: Array) -> float:
     """The longest silence between samples that is still recording, not a pause: max(10 s, 5 × the
     median interval), which tolerates smart recording (a sample every few seconds at steady effort)."""
     if time_s.size < 2:
-        return 10.0
-    return max(10.0, 5.0 * float(np.median(np.diff(time_s))))
+        return MIN_PAUSE_S
+    return max(MIN_PAUSE_S, 5.0 * float(np.median(np.diff(time_s))))
 
 
 def timer_intervals_from_samples(time_s: Array, gap_s: float | None = None) -> Intervals:
@@ -141,3 +157,51 @@ def moving_mask(
     if activity is not None and np.isfinite(activity).any():
         return np.nan_to_num(activity, nan=0.0) > 0
     return np.ones(n, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A session's time axis: its bounds, when its timer ran, and how long each sample's value held."""
+
+    time_s: Array  # the samples' instants (unix seconds)
+    start_s: float  # the session's start
+    end_s: float  # the session's end (see session_clock)
+    intervals: Intervals  # when the timer ran
+    weights: Array  # seconds of timer time each sample's value held (series.sample_durations)
+    active_s: Array  # timer seconds before each sample
+
+    @property
+    def timer_s(self) -> float:
+        return total_time(self.intervals)
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def session_clock(
+    time_s: Array, start_s: float, events: Iterable[Mapping[str, Any]], next_start_s: float | None = None
+) -> Clock:
+    """The clock of a session with samples at `time_s` (sorted, at least one).
+
+    Timer time comes from the timer events, else from the samples. The session ends with its last
+    sample's second, as the devices' elapsed time does (Zwift and the Edge 200 stamp their final stop well
+    after it), except that a multisport leg whose timer still runs lasts until the next leg begins
+    (`next_start_s`): its records may stop a while before (a swim leg whose GPS lost the swimmer).
+    """
+    last = float(time_s[-1])
+    step = float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
+    end = last + min(max(step, 0.0), 1.0)
+    intervals = timer_intervals_from_events(events, start_s, end if next_start_s is None else next_start_s)
+    if intervals is None:
+        intervals = timer_intervals_from_samples(time_s)
+    elif intervals.size:
+        end = max(end, float(intervals[-1, 1]))
+    return Clock(
+        time_s=time_s,
+        start_s=start_s,
+        end_s=end,
+        intervals=intervals,
+        weights=sample_durations(time_s, intervals),
+        active_s=active_time_at(time_s, intervals),
+    )

@@ -21,10 +21,12 @@ import asyncio
 import contextvars
 import hashlib
 import hmac
+import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -37,6 +39,7 @@ from .settings import AuthSettings
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
 SYMMETRIC_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "sub", "aud", "iss")
+LEEWAY_S = 5  # clock skew between Supabase and this machine
 OPERATOR_ROLE = "operator"
 SERVICE_ROLE = "service"
 # A service token is a random secret, not a password a person remembers: 32 characters of
@@ -84,12 +87,22 @@ class Verifier(Protocol):
 
 
 class JwksCache:
-    """Public keys of a JWKS endpoint by kid; refetches on an unknown kid at most once per cooldown."""
+    """Public keys of a JWKS endpoint by kid; refetches on an unknown kid at most once per cooldown.
 
-    def __init__(self, url: str, cooldown_s: float = 30.0, client: httpx.AsyncClient | None = None) -> None:
+    `clock` (monotonic seconds) is injectable so tests step through the cooldown instead of sleeping."""
+
+    def __init__(
+        self,
+        url: str,
+        cooldown_s: float = 30.0,
+        client: httpx.AsyncClient | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url
         self.cooldown_s = cooldown_s
         self._client = client
+        self._clock = clock
         self._keys: dict[str, PyJWK] = {}
         self._last_fetch = float("-inf")
         self._lock = asyncio.Lock()
@@ -99,12 +112,12 @@ class JwksCache:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._last_fetch >= self.cooldown_s:
+            if kid not in self._keys and self._clock() - self._last_fetch >= self.cooldown_s:
                 await self._fetch()
         return self._keys.get(kid)
 
     async def _fetch(self) -> None:
-        self._last_fetch = time.monotonic()
+        self._last_fetch = self._clock()
         self.fetches += 1
         client = self._client or httpx.AsyncClient(timeout=5.0)
         try:
@@ -156,28 +169,32 @@ class TokenVerifier:
         return cls(settings)
 
     async def verify(self, token: str) -> Principal:
+        # Messages name what is wrong in plain words; PyJWT's own texts ("Invalid header string: 'utf-8'
+        # codec can't decode ...") describe the library, not the token, and never reach the caller.
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"malformed token: {exc}") from None
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise Unauthenticated("malformed token") from None
         alg = header.get("alg")
         if self.settings.mode == "jwks":
             if alg not in ASYMMETRIC_ALGORITHMS:
-                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} not accepted")
             assert self.jwks is not None
             jwk = await self.jwks.get(str(header.get("kid", "")))
             if jwk is None:
                 raise Unauthenticated("token signed by an unknown key")
             if jwk.algorithm_name != alg:
                 # An ES256 header naming an RSA key (or the reverse) would make PyJWT raise TypeError.
-                raise Unauthenticated(f"token algorithm {alg!r} does not match its key")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} does not match its key")
             key: Any = jwk.key
             algorithms = [alg]
         else:
             if alg not in SYMMETRIC_ALGORITHMS:
-                raise Unauthenticated(f"token algorithm {alg!r} not accepted")
+                raise Unauthenticated(f"token algorithm {_shown(alg)} not accepted")
             key = self.settings.jwt_secret
             algorithms = list(SYMMETRIC_ALGORITHMS)
+        _check_time_claims(unverified, self.settings.max_token_lifetime_s)
         try:
             claims = jwt.decode(
                 token,
@@ -186,11 +203,51 @@ class TokenVerifier:
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
                 options={"require": list(REQUIRED_CLAIMS)},
-                leeway=5,
+                leeway=LEEWAY_S,
             )
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"invalid token: {exc}") from None
+            raise Unauthenticated(_plain_reason(exc)) from None
         return principal_from_claims(claims)
+
+
+def _shown(value: Any) -> str:
+    """A header value for an error message: short, and only if it is a plain string."""
+    return repr(value[:20]) if isinstance(value, str) else "of an unknown kind"
+
+
+def _plain_reason(exc: jwt.PyJWTError) -> str:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return "token expired"
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return "token not yet valid"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return "token audience not accepted"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "token issuer not accepted"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"token has no {exc.claim} claim"
+    if isinstance(exc, jwt.exceptions.InvalidSubjectError):
+        return "token subject is not a user id"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "token signature is invalid"
+    if isinstance(exc, jwt.DecodeError):
+        return "malformed token"
+    return "invalid token"
+
+
+def _check_time_claims(claims: Mapping[str, Any], max_lifetime_s: float) -> None:
+    """exp/iat/nbf are numbers (PyJWT also takes numeric strings), and no token lives past the maximum:
+    a stolen ten-year token would otherwise stay valid for ten years."""
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise Unauthenticated(f"token {name} must be a number")
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if exp is None:
+        return  # PyJWT's required-claim check names it
+    too_far = exp - time.time() > max_lifetime_s + LEEWAY_S
+    if too_far or (iat is not None and exp - iat > max_lifetime_s + LEEWAY_S):
+        raise Unauthenticated(f"token lifetime exceeds the maximum of {max_lifetime_s:g} s")
 
 
 def check_service_tokens(tokens: Sequence[str], variable: str = "") -> None:
@@ -241,15 +298,56 @@ class ServiceTokenVerifier:
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    sub = str(claims.get("sub", ""))
+    """The caller of verified claims. The user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper
+    case and undashed spellings of one UUID would otherwise be one user to the database and several in
+    object keys and logs."""
+    sub = claims.get("sub")
     try:
-        uuid.UUID(sub)
+        user_id = str(uuid.UUID(sub)) if isinstance(sub, str) else ""
     except ValueError:
-        raise Unauthenticated("token subject is not a user id") from None
+        user_id = ""
+    if not user_id:
+        raise Unauthenticated("token subject is not a user id")
     role = claims.get("role")
     if role != "authenticated":
-        raise Unauthenticated(f"token role {role!r} not accepted")
-    return Principal(user_id=sub, role=role, claims=dict(claims))
+        raise Unauthenticated(f"token role {_shown(role)} not accepted")
+    return Principal(user_id=user_id, role=role, claims=dict(claims))
+
+
+# Dev users named by the person (the web app's "switch user", `fitctl token --user NAME`) map to stable ids.
+DEV_USER_NAMESPACE = uuid.UUID("6f1c5b2e-8d0a-4c39-9a57-3f0e2d6b7a41")
+MAX_DEV_USER_NAME_CHARS = 64
+
+
+def dev_user_id(name: str) -> str:
+    """The dev user called `name` (case-insensitive): the same UUID on every machine and every run."""
+    clean = name.strip().lower()
+    if not clean or len(clean) > MAX_DEV_USER_NAME_CHARS:
+        raise ValueError(f"a dev user name has 1 to {MAX_DEV_USER_NAME_CHARS} characters")
+    return str(uuid.uuid5(DEV_USER_NAMESPACE, clean))
+
+
+def stored_user_id(path: Path) -> str:
+    """The UUID stored at `path`, or a new one stored there; concurrent first runs agree on one id.
+
+    The machine's default dev athlete lives in `.fitcoach/dev-user`: fitctl and the web app act as the same
+    person. ValueError when the file holds something else."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write a private temp file, then hard-link it into place: the link is atomic and fails if another
+        # process got there first, so readers never see a half-written file and everyone ends on one id.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        tmp.write_text(f"{uuid.uuid4()}\n", encoding="utf-8")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    try:
+        return str(uuid.UUID(path.read_text(encoding="utf-8").strip()))
+    except ValueError:
+        raise ValueError(f"{path} does not hold a UUID; delete it to get a new dev user") from None
 
 
 def mint_dev_token(

@@ -46,3 +46,15 @@ class Unavailable(DomainError):
     """A dependency is temporarily unavailable; retry later."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(DomainError):
+    """The call took longer than allowed."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class ResourceExhausted(DomainError):
+    """A limit of the caller's is reached (too many open streams, say)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED

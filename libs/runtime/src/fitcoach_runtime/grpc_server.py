@@ -41,7 +41,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
 from .auth import Verifier, set_principal
-from .errors import DomainError, Unauthenticated
+from .errors import DeadlineExceeded, DomainError, InvalidArgument, Unauthenticated
 from .logging import configure_logging
 from .settings import ServerSettings, SettingsError
 
@@ -60,6 +60,11 @@ SERVER_OPTIONS = [
     # traffic (a stale replica, two `make run`s). A taken port must be a start-up error instead.
     ("grpc.so_reuseport", 0),
 ]
+# A unary call is answered or cut within MAX_UNARY_S (the gateway's route timeout), whatever deadline its
+# client sent; its one request message must arrive within REQUEST_WAIT_S of the call's start (a real client
+# sends it with the headers: only a stalled or hostile one takes longer).
+MAX_UNARY_S = 60.0
+REQUEST_WAIT_S = 10.0
 ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
 
 # grpc's type stubs describe the handlers of the threaded server; under grpc.aio the same fields hold
@@ -159,12 +164,37 @@ def _bearer(metadata: Iterable[tuple[str, Any]] | None) -> str | None:
     return None
 
 
-class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    """Authentication, domain-error → status mapping and request metrics, for every RPC, in one place."""
+def _message_name(deserializer: Callable[[bytes], Any] | None) -> str:
+    """The protobuf type a generated deserializer (`Message.FromString`) reads, for error messages."""
+    descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
+    return str(getattr(descriptor, "full_name", "") or "request message")
 
-    def __init__(self, verifier: Verifier | None, public_services: Sequence[str]) -> None:
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    """Authentication, request reading, domain-error → status mapping and request metrics, for every RPC.
+
+    Every FitCoach RPC takes one request message. grpc.aio's own unary paths misbehave with hostile
+    clients: a call that ends without a message (HTTP/2 END_STREAM, no DATA) is dropped without any status,
+    so the call and its `maximum_concurrent_rpcs` slot stay taken until the client leaves; and a body that
+    does not parse answers UNKNOWN "Unexpected <class DecodeError>..." with an error log per request. So the
+    handlers are registered as *request-streaming* with raw bytes, and this interceptor reads the one message
+    itself: authentication first (an anonymous caller never waits for anything), then the message within
+    `request_wait_s` (none → INVALID_ARGUMENT, too late → DEADLINE_EXCEEDED), parsed here (garbage →
+    INVALID_ARGUMENT). A unary call as a whole is cut at `max_unary_s`, whatever deadline its client sent.
+    """
+
+    def __init__(
+        self,
+        verifier: Verifier | None,
+        public_services: Sequence[str],
+        *,
+        request_wait_s: float = REQUEST_WAIT_S,
+        max_unary_s: float = MAX_UNARY_S,
+    ) -> None:
         self.verifier = verifier
         self.public = tuple(public_services)
+        self.request_wait_s = request_wait_s
+        self.max_unary_s = max_unary_s
 
     async def intercept_service(
         self,
@@ -174,20 +204,38 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         method = details.method
         service = method.lstrip("/").split("/")[0]
-        if handler is None or service in ALWAYS_PUBLIC:
+        if handler is None:
             return handler
-        # Public services skip authentication only: their domain errors still need mapping, and their
+        # Public services skip authentication only: their requests are read the same way (health is public
+        # and must not hang on a body-less call either), their domain errors still need mapping, and their
         # unexpected errors must still answer "internal error" rather than grpc's "Unexpected <exc>: <msg>".
-        needs_auth = self.verifier is not None and service not in self.public
+        needs_auth = self.verifier is not None and service not in (*self.public, *ALWAYS_PUBLIC)
+        deserialize = handler.request_deserializer
+        message_name = _message_name(deserialize)
+        request_wait_s = self.request_wait_s
 
-        async def enter(context: ServicerContext) -> None:
-            if not needs_auth:
-                return
-            token = _bearer(context.invocation_metadata())
-            if token is None:
-                raise Unauthenticated("missing bearer token")
-            assert self.verifier is not None
-            set_principal(await self.verifier.verify(token))
+        async def enter(context: ServicerContext) -> Any:
+            """Authenticates the caller, then reads and parses the one request message."""
+            if needs_auth:
+                token = _bearer(context.invocation_metadata())
+                if token is None:
+                    raise Unauthenticated("missing bearer token")
+                assert self.verifier is not None
+                set_principal(await self.verifier.verify(token))
+            try:
+                raw = await asyncio.wait_for(context.read(), request_wait_s)
+            except TimeoutError:
+                raise DeadlineExceeded(
+                    f"the request message did not arrive within {request_wait_s:g} s"
+                ) from None
+            if raw is grpc.aio.EOF:
+                raise InvalidArgument("the call carried no request message")
+            if deserialize is None:
+                return raw
+            try:
+                return deserialize(raw)
+            except Exception:  # DecodeError, or anything else a parser raises on hostile bytes
+                raise InvalidArgument(f"the request is not a valid {message_name}") from None
 
         async def fail(context: ServicerContext, exc: BaseException) -> None:
             if isinstance(exc, DomainError):
@@ -199,14 +247,26 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
         if handler.unary_unary is not None:
             behavior = cast(AioUnaryBehavior, handler.unary_unary)
+            max_unary_s = self.max_unary_s
 
-            async def unary(request: Any, context: ServicerContext) -> Any:
+            async def unary(_requests: object, context: ServicerContext) -> Any:
                 started = time.perf_counter()
+                limit = asyncio.timeout(max_unary_s)
                 try:
-                    await enter(context)
-                    response = await behavior(request, context)
+                    async with limit:
+                        response = await behavior(await enter(context), context)
                 except grpc.aio.AbortError:
                     raise
+                except TimeoutError as exc:
+                    if not limit.expired():
+                        await fail(context, exc)
+                    await fail(
+                        context,
+                        DeadlineExceeded(
+                            f"the call took longer than the server's limit of {max_unary_s:g} s"
+                        ),
+                    )
+                    raise  # unreachable: abort raises
                 except Exception as exc:
                     await fail(context, exc)
                     raise  # unreachable: abort raises
@@ -215,16 +275,13 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 REQUESTS.labels(method, "OK").inc()
                 return response
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary, handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.stream_unary_rpc_method_handler(unary, None, handler.response_serializer)
         if handler.unary_stream is not None:
             stream_behavior = cast(AioStreamBehavior, handler.unary_stream)
 
-            async def stream(request: Any, context: ServicerContext) -> AsyncIterator[Any]:
+            async def stream(_requests: object, context: ServicerContext) -> AsyncIterator[Any]:
                 try:
-                    await enter(context)
-                    result = stream_behavior(request, context)
+                    result = stream_behavior(await enter(context), context)
                     if isinstance(result, AsyncIterable):
                         async for item in result:
                             yield item
@@ -237,9 +294,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     raise
                 REQUESTS.labels(method, "OK").inc()
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream, handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.stream_stream_rpc_method_handler(stream, None, handler.response_serializer)
         return handler  # client/bidi streaming: not used by FitCoach
 
 
@@ -251,6 +306,8 @@ async def start_server(
     public_services: Sequence[str] = (),
     reflect_services: Sequence[str] | None = None,
     max_concurrent_rpcs: int | None = 1000,
+    max_unary_s: float = MAX_UNARY_S,
+    request_wait_s: float = REQUEST_WAIT_S,
 ) -> RunningServer:
     """Build, bind and start a server; port 0 in `listen` picks a free port (read it from `.port`).
 
@@ -258,7 +315,11 @@ async def start_server(
     `ServiceTokenVerifier` for a service only other services call, None for no authentication at all.
     """
     server = grpc.aio.server(
-        interceptors=[ServiceInterceptor(verifier, public_services)],
+        interceptors=[
+            ServiceInterceptor(
+                verifier, public_services, request_wait_s=request_wait_s, max_unary_s=max_unary_s
+            )
+        ],
         options=SERVER_OPTIONS,
         maximum_concurrent_rpcs=max_concurrent_rpcs,
     )

@@ -208,12 +208,17 @@ class AuthSettings:
     jwt_secret: str = env_field("SUPABASE_JWT_SECRET", "", secret=True)
     audience: str = env_field("AUTH_AUDIENCE", "authenticated")
     jwks_cooldown_s: float = env_field("AUTH_JWKS_COOLDOWN_S", 30.0)
+    # Supabase issues 1 h tokens by default (at most a week, if a project raises it); a token whose exp is
+    # further away than this is refused, so a leaked long-lived token cannot be used for years.
+    max_token_lifetime_s: int = env_field("AUTH_MAX_TOKEN_LIFETIME_S", 86_400)
 
     def __post_init__(self) -> None:
         if self.mode not in ("jwks", "hs256", "dev"):
             raise ValueError(f"AUTH_MODE must be jwks, hs256 or dev, got {self.mode!r}")
         if not self.supabase_url:
             raise ValueError("SUPABASE_URL is required (it defines the token issuer)")
+        if self.max_token_lifetime_s <= 0:
+            raise ValueError(f"AUTH_MAX_TOKEN_LIFETIME_S must be positive, got {self.max_token_lifetime_s}")
         if self.mode in ("hs256", "dev") and len(self.jwt_secret) < 32:
             raise ValueError(f"AUTH_MODE={self.mode} needs SUPABASE_JWT_SECRET of at least 32 characters")
 

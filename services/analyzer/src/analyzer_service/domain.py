@@ -35,6 +35,7 @@ class ClaimOutcome(enum.Enum):
     ADVISE = "advise"  # metrics stored, advice still pending
     DONE = "done"  # settled by this version: nothing to do but ack
     BUSY = "busy"  # another delivery holds the lease: come back when it ends
+    DELETED = "deleted"  # the owner deleted the activity: nothing to do but ack
 
 
 class FailureKind(enum.Enum):

@@ -29,6 +29,7 @@ from .notifier import ActivityNotifier
 from .objects import ObjectReader
 from .pipeline import AnalysisPipeline
 from .profiles import ProfileService
+from .purge import DeletedActivityPurger
 from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
@@ -104,8 +105,17 @@ async def build(
         # unacked for redelivery) before the connection drains.
         resources.on_shutdown(consumer.stop, settings.server.shutdown_grace_s)
 
+    purger = DeletedActivityPurger(repo, interval_s=settings.deleted_purge_interval_s)
+    resources.run_in_background(purger.run(), "deleted-purger")
+
     servicer = ActivityServicer(
-        ActivityQueries(repo, notifier, poll_s=settings.watch_poll_s),
+        ActivityQueries(
+            repo,
+            notifier,
+            poll_s=settings.watch_poll_s,
+            max_watch_s=settings.watch_max_duration_s,
+            max_watches_per_user=settings.watch_max_per_user,
+        ),
         ProfileService(repo),
         TrendService(repo),
     )

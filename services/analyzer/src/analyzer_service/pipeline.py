@@ -46,6 +46,9 @@ _WORKOUT_METRICS = (
     "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s",
 )  # fmt: skip
 _WORKOUT_COUNTS = ("dive_count",)
+# The advisor speaks of moving time and of the pace over it: its avg_speed_mps is the athlete's moving pace
+# (MetricSet moving_speed_mps), not the device's average over timer time, when the analysis has it.
+_ADVISED_SPEED = ("moving_speed_mps", "avg_speed_mps")
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
 # What the athlete reads when our code, not the file, failed (operators see the details).
 INTERNAL_ERROR_REASON = (
@@ -122,6 +125,9 @@ def advice_request(
         value = _number(result.summary.get(name))
         if value is not None:
             workout[name] = value
+    speed = next((v for k in _ADVISED_SPEED if (v := _number(result.summary.get(k))) is not None), None)
+    if speed is not None:
+        workout["avg_speed_mps"] = speed
     for name in _WORKOUT_COUNTS:
         value = _number(result.summary.get(name))
         if value is not None:
@@ -190,6 +196,9 @@ class AnalysisPipeline:
         """
         asked = time.monotonic()
         claim = await self.repo.claim(job.activity_id, job.user_id, self.version, self.lease_s)
+        if claim.outcome is ClaimOutcome.DELETED:
+            log.info("activity was deleted by its owner; nothing to do")
+            return "skipped"
         if claim.outcome is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return "skipped"

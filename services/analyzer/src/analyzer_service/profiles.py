@@ -24,6 +24,7 @@ class ProfileLimits:
     threshold_pace_s_per_km: tuple[float, float] = (120.0, 1200.0)
     critical_power_w: tuple[float, float] = (50.0, 700.0)
     w_prime_j: tuple[float, float] = (1000.0, 60000.0)
+    weight_kg: tuple[float, float] = (20.0, 300.0)
 
 
 def validate_profile(profile: AthleteProfile) -> AthleteProfile:
@@ -47,6 +48,8 @@ def validate_profile(profile: AthleteProfile) -> AthleteProfile:
         problems.append("threshold_hr_bpm must not exceed max_hr_bpm")
     if profile.language not in ("", "en", "ko"):
         problems.append("language must be en or ko")
+    if profile.units not in ("", "metric", "imperial"):
+        problems.append("units must be metric or imperial")
     if profile.sex not in (None, "male", "female"):
         problems.append("sex must be male or female")
     if problems:

@@ -136,7 +136,8 @@ class Repository:
             """
             INSERT INTO analyzer.activities (activity_id, user_id, status, analyzer_version, attempts,
                 analysis_started_at, updated_at, claim_token, lease_until)
-            VALUES ($1, $2, 'analyzing', $3, 1, now(), now(), $4, now() + $5 * interval '1 second')
+            SELECT $1, $2, 'analyzing', $3, 1, now(), now(), $4, now() + $5 * interval '1 second'
+            WHERE EXISTS (SELECT FROM upload.activities_v1 WHERE id = $1)
             ON CONFLICT (activity_id) DO NOTHING
             RETURNING true
             """,
@@ -148,6 +149,9 @@ class Repository:
         ):
             return Claim(ClaimOutcome.ANALYZE, str(token))
         async with self.pool.acquire() as conn, conn.transaction():
+            # The owner deleted it (the upload row is gone): a late or replayed event must not bring it back.
+            if not await conn.fetchval("SELECT true FROM upload.activities_v1 WHERE id = $1", aid):
+                return Claim(ClaimOutcome.DELETED)
             row = await conn.fetchrow(
                 "SELECT status, analyzer_version, advice_status, failure_kind, "
                 "extract(epoch FROM lease_until - now())::float8 AS lease_left_s "
@@ -413,6 +417,28 @@ class Repository:
             for r in rows
         ]
 
+    async def purge_deleted(self, limit: int = 500) -> list[str]:
+        """Delete the analyzer's rows (state, results, advice, dead letters) of activities whose upload row is
+        gone, i.e. that their owner deleted; returns their ids. Idempotent: run it as often as you like."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            ids = await conn.fetch(
+                """
+                DELETE FROM analyzer.activities a
+                WHERE a.activity_id IN (
+                    SELECT activity_id FROM analyzer.activities x
+                    WHERE NOT EXISTS (SELECT 1 FROM upload.activities_v1 u WHERE u.id = x.activity_id)
+                    LIMIT $1 FOR UPDATE SKIP LOCKED)
+                RETURNING a.activity_id
+                """,
+                limit,
+            )
+            gone = [r["activity_id"] for r in ids]
+            if gone:  # results and advice go by ON DELETE CASCADE; the trigger announces each deletion
+                await conn.execute(
+                    "DELETE FROM analyzer.dead_letters WHERE activity_id = ANY($1::uuid[])", gone
+                )
+        return [str(a) for a in gone]
+
     # --- athlete profile ---------------------------------------------------------------------------------
 
     async def profile(self, user_id: str) -> AthleteProfile | None:
@@ -431,17 +457,19 @@ class Repository:
             language=row["language"],
             critical_power_w=row["critical_power_w"],
             w_prime_j=row["w_prime_j"],
+            weight_kg=row["weight_kg"],
+            units=row["units"],
         )
 
     async def save_profile(self, user_id: str, p: AthleteProfile) -> None:
         await self.pool.execute(
             """
             INSERT INTO analyzer.athlete_profiles AS t (user_id, max_hr_bpm, rest_hr_bpm, threshold_hr_bpm, ftp_w,
-                threshold_pace_s_per_km, sex, language, critical_power_w, w_prime_j, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+                threshold_pace_s_per_km, sex, language, critical_power_w, w_prime_j, weight_kg, units, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
             ON CONFLICT (user_id) DO UPDATE SET max_hr_bpm = $2, rest_hr_bpm = $3, threshold_hr_bpm = $4,
                 ftp_w = $5, threshold_pace_s_per_km = $6, sex = $7, language = $8, critical_power_w = $9,
-                w_prime_j = $10, updated_at = now()
+                w_prime_j = $10, weight_kg = $11, units = $12, updated_at = now()
             """,
             uuid.UUID(user_id),
             p.max_hr_bpm,
@@ -453,6 +481,8 @@ class Repository:
             p.language or "",
             p.critical_power_w,
             p.w_prime_j,
+            p.weight_kg,
+            p.units or "",
         )
 
     # --- reading activities ------------------------------------------------------------------------------
@@ -464,6 +494,8 @@ class Repository:
             SELECT r.local_date, sum(coalesce(r.training_load, 0)) AS load
             FROM analyzer.results r
             JOIN analyzer.activities a ON a.activity_id = r.activity_id AND a.result_version = r.analyzer_version
+            -- A deleted activity stops counting the moment its upload row is gone (before the purge runs).
+            JOIN upload.activities_v1 u ON u.id = r.activity_id
             WHERE r.user_id = $1 AND r.local_date IS NOT NULL AND r.local_date <= $2
             GROUP BY r.local_date ORDER BY r.local_date
             """,
@@ -483,7 +515,7 @@ class Repository:
             WITH u AS (SELECT * FROM upload.activities_v1 WHERE id = $1 AND user_id = $2),
                  a AS (SELECT * FROM analyzer.activities WHERE activity_id = $1 AND user_id = $2)
             SELECT {_ACTIVITY_COLUMNS}, {sessions_col}
-            FROM u FULL JOIN a ON a.activity_id = u.id
+            FROM u LEFT JOIN a ON a.activity_id = u.id
             LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
             """,
             aid,
@@ -500,16 +532,18 @@ class Repository:
         return _record(row, sessions=row["sessions"] if full else None, advice=advice)
 
     async def list_activities(
-        self, user_id: str, limit: int, after: ListCursor | None
+        self, user_id: str, limit: int, after: ListCursor | None, *, sport: str = ""
     ) -> list[ActivityRecord]:
-        """A page of the user's uploads (pending ones included), newest first, keyset-paged on (created_at, id)."""
+        """A page of the user's uploads (pending ones included), newest first, keyset-paged on (created_at, id).
+
+        `sport` keeps only analyzed activities of that sport."""
         uid = _uuid(user_id)
         if uid is None:
             return []
-        args: list[Any] = [uid, limit]
+        args: list[Any] = [uid, limit, sport]
         keyset = ""
         if after is not None:
-            keyset = "AND (u.created_at, u.id) < ($3, $4)"
+            keyset = "AND (u.created_at, u.id) < ($4, $5)"
             args += [after.created_at, uuid.UUID(after.activity_id)]
         rows = await self.pool.fetch(
             f"""
@@ -517,7 +551,7 @@ class Repository:
             FROM upload.activities_v1 u
             LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             LEFT JOIN analyzer.results r ON r.activity_id = a.activity_id AND r.analyzer_version = a.result_version
-            WHERE u.user_id = $1 {keyset}
+            WHERE u.user_id = $1 AND ($3 = '' OR r.sport = $3) {keyset}
             ORDER BY u.created_at DESC, u.id DESC
             LIMIT $2
             """,

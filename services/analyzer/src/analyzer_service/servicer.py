@@ -12,6 +12,7 @@ from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb
 from fitcoach_analysis.load import FitnessDay
 from fitcoach_analysis.profile import AthleteProfile, Sex
 from fitcoach_runtime.auth import current_principal
+from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format
 
@@ -47,8 +48,14 @@ _SEX_TO_PROTO: dict[Sex | None, pb.Sex] = {
 _SEX_FROM_PROTO: dict[pb.Sex, Sex | None] = {v: k for k, v in _SEX_TO_PROTO.items()}
 _PROFILE_NUMBERS = (
     "max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "critical_power_w",
-    "w_prime_j",
+    "w_prime_j", "weight_kg",
 )  # fmt: skip
+_UNITS_TO_PROTO = {
+    "": pb.UNIT_SYSTEM_UNSPECIFIED,
+    "metric": pb.UNIT_SYSTEM_METRIC,
+    "imperial": pb.UNIT_SYSTEM_IMPERIAL,
+}
+_UNITS_FROM_PROTO = {v: k for k, v in _UNITS_TO_PROTO.items()}
 
 
 def _restore_nan(session: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +151,9 @@ def watch_message(record: ActivityRecord) -> pb.WatchActivityResponse:
 
 def profile_message(profile: AthleteProfile) -> pb.AthleteProfile:
     message = pb.AthleteProfile(
-        sex=_SEX_TO_PROTO.get(profile.sex, pb.SEX_UNSPECIFIED), language=profile.language
+        sex=_SEX_TO_PROTO.get(profile.sex, pb.SEX_UNSPECIFIED),
+        language=profile.language,
+        units=_UNITS_TO_PROTO.get(profile.units, pb.UNIT_SYSTEM_UNSPECIFIED),
     )
     for name in _PROFILE_NUMBERS:
         value = getattr(profile, name)
@@ -155,8 +164,14 @@ def profile_message(profile: AthleteProfile) -> pb.AthleteProfile:
 
 def profile_from_message(message: pb.AthleteProfile) -> AthleteProfile:
     numbers = {name: getattr(message, name) if message.HasField(name) else None for name in _PROFILE_NUMBERS}
+    # proto3 enums are open: any int32 arrives. One the API does not define is refused, not stored as "unset".
+    if message.sex not in _SEX_FROM_PROTO:
+        raise InvalidArgument("sex must be male or female")
     return AthleteProfile(
-        **numbers, sex=_SEX_FROM_PROTO.get(message.sex), language=message.language.strip().lower()
+        **numbers,
+        sex=_SEX_FROM_PROTO[message.sex],
+        language=message.language.strip().lower(),
+        units=_UNITS_FROM_PROTO.get(message.units, ""),
     )
 
 
@@ -182,7 +197,7 @@ class ActivityServicer(pb_grpc.ActivityServiceServicer):
         self, request: pb.ListActivitiesRequest, context: ServicerContext
     ) -> pb.ListActivitiesResponse:
         records, token = await self.activities.list(
-            current_principal().user_id, request.page_size, request.page_token
+            current_principal().user_id, request.page_size, request.page_token, sport=request.sport
         )
         return pb.ListActivitiesResponse(
             activities=[activity_message(r, full=False) for r in records], next_page_token=token

@@ -130,3 +130,12 @@ class AnalyzerSettings:
     decode: DecodeSettings
     consumer: ConsumerSettings
     watch_poll_s: float = env_field("WATCH_POLL_S", 5.0)
+    # How often rows of activities their owners deleted are purged (reads hide them at once regardless).
+    deleted_purge_interval_s: float = env_field("DELETED_PURGE_INTERVAL_S", 30.0)
+    # A watch ends after this long (clients reopen it); the gateway's own cut for the route is a little longer.
+    watch_max_duration_s: float = env_field("WATCH_MAX_DURATION_S", 900.0)
+    watch_max_per_user: int = env_field("WATCH_MAX_PER_USER", 10)
+
+    def __post_init__(self) -> None:
+        if self.watch_max_duration_s <= 0 or self.watch_max_per_user <= 0:
+            raise ValueError("WATCH_MAX_DURATION_S and WATCH_MAX_PER_USER must be positive")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 from fitcoach_analysis.load import FitnessDay, TrainingHistory, fitness_trend, training_history
@@ -13,6 +14,25 @@ if TYPE_CHECKING:
 
 DEFAULT_TREND_DAYS = 90
 MAX_TREND_DAYS = 3 * 366
+# Training files start after 1989 (the FIT epoch); the bounds keep date arithmetic (the trend's warm-up
+# before start_date) far from year 1 and 9999, where Python's dates overflow and PostgreSQL's refuse.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text: str) -> dt.date:
+    """A date the API accepts: exactly YYYY-MM-DD (fromisoformat alone also takes 20200101, 2020-W01-1),
+    inside [EARLIEST_DATE, LATEST_DATE]."""
+    if not _YYYY_MM_DD.fullmatch(text):
+        raise InvalidArgument("dates must be YYYY-MM-DD")
+    try:
+        date = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument("dates must be YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise InvalidArgument(f"dates must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return date
 
 
 async def fitness_days_and_history(
@@ -29,15 +49,8 @@ class TrendService:
         self.repo = repo
 
     async def trend(self, user_id: str, start_date: str, end_date: str) -> list[FitnessDay]:
-        try:
-            end = dt.date.fromisoformat(end_date) if end_date else dt.datetime.now(dt.UTC).date()
-            start = (
-                dt.date.fromisoformat(start_date)
-                if start_date
-                else end - dt.timedelta(days=DEFAULT_TREND_DAYS - 1)
-            )
-        except ValueError:
-            raise InvalidArgument("dates must be YYYY-MM-DD") from None
+        end = parse_date(end_date) if end_date else dt.datetime.now(dt.UTC).date()
+        start = parse_date(start_date) if start_date else end - dt.timedelta(days=DEFAULT_TREND_DAYS - 1)
         if start > end:
             raise InvalidArgument("start_date must not be after end_date")
         if (end - start).days + 1 > MAX_TREND_DAYS:

@@ -142,10 +142,11 @@ def _run_job(
         return ("limit", too_big)
     except RecursionError:
         return ("bad", "not a valid FIT file: nesting too deep")
-    except Exception as exc:  # every exception from decoding means "bad file", never "retry"
+    except Exception:  # every exception from decoding means "bad file", never "retry"
         if at_the_cap():
             return ("limit", too_big)
-        return ("bad", f"not a valid FIT file: {type(exc).__name__}: {exc}")
+        # The reason is shown to the athlete: what is wrong with the file, not a Python exception name.
+        return ("bad", "not a valid FIT file: corrupt data")
     try:
         return ("ok", code.metrics(decoded, profile, stream_points=limits.stream_points))
     except InvalidFitFile as exc:  # the library judged the decoded content unusable

@@ -68,6 +68,7 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
         objects,
         max_upload_bytes=settings.limits.max_upload_bytes,
         url_ttl_s=settings.limits.upload_url_ttl_s,
+        download_url_ttl_s=settings.limits.download_url_ttl_s,
     )
     sweeper = PendingSweeper(
         activities,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import asyncpg
 from fitcoach_runtime.db import Connection
 
-from upload_service.service import PENDING, UPLOADED, Activity, OutboxEvent
+from upload_service.service import PENDING, UPLOADED, Activity, Deletion, OutboxEvent
 
 # New outbox rows wake the relay (payload: empty; sent by a trigger, migrations/002_notify_triggers.sql); it
 # also polls, so a lost notification only delays.
@@ -107,6 +107,39 @@ class ActivityRepository:
         )
         return status
 
+    async def delete_for_user(self, activity_id: str, user_id: str) -> Deletion | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "DELETE FROM upload.activities WHERE id = $1 AND user_id = $2 RETURNING user_id::text, object_key",
+                activity_id,
+                user_id,
+            )
+            if row is None:
+                return None
+            await conn.execute(
+                "INSERT INTO upload.deletions (activity_id, user_id, object_key) VALUES ($1, $2, $3) "
+                "ON CONFLICT (activity_id) DO NOTHING",
+                activity_id,
+                row["user_id"],
+                row["object_key"],
+            )
+            # The trigger announces the deletion: watchers of the activity re-read it and end with NOT_FOUND.
+            return Deletion(activity_id, row["user_id"], row["object_key"])
+
+    async def finish_deletion(self, activity_id: str) -> None:
+        await self.pool.execute("DELETE FROM upload.deletions WHERE activity_id = $1", activity_id)
+
+    @contextlib.asynccontextmanager
+    async def claim_deletions(self, limit: int) -> AsyncIterator[QueuedDeletions]:
+        """Lock queued deletions whose object may still exist (SKIP LOCKED: replicas share the work)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT activity_id::text, user_id::text, object_key FROM upload.deletions "
+                "ORDER BY requested_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+            yield QueuedDeletions([Deletion(**dict(r)) for r in rows], conn)
+
     @contextlib.asynccontextmanager
     async def claim_abandoned(
         self, created_before: dt.datetime, now: dt.datetime, limit: int
@@ -140,6 +173,20 @@ class AbandonedUploads:
         if activity_ids:
             await self._conn.execute(
                 "DELETE FROM upload.activities WHERE id = ANY($1::uuid[])", list(activity_ids)
+            )
+
+
+@dataclass
+class QueuedDeletions:
+    """Queued object deletions, locked until the surrounding transaction ends."""
+
+    deletions: list[Deletion]
+    _conn: Connection
+
+    async def done(self, activity_ids: Sequence[str]) -> None:
+        if activity_ids:
+            await self._conn.execute(
+                "DELETE FROM upload.deletions WHERE activity_id = ANY($1::uuid[])", list(activity_ids)
             )
 
 

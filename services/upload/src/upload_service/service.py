@@ -10,6 +10,10 @@ Decisions a client can rely on:
 - Same sha256 with a different size_bytes than the earlier activity → INVALID_ARGUMENT (cannot be the same file).
 - CompleteUpload is idempotent: once `uploaded`, calling it again returns the status and queues nothing.
 - Pending uploads whose URL expired long ago are swept (sweeper.py); uploading the file again then starts over.
+- DeleteActivity removes the row and queues the object's deletion in one transaction, then deletes the object;
+  the sweeper finishes queued deletions a crash left behind. Deleting what is gone (or someone else's) is a
+  no-op answered `deleted=false`. The analyzer purges its own rows of activities whose upload row is gone.
+- GetDownloadUrl signs a short-lived GET of the original bytes for the owner of an uploaded activity.
 """
 
 from __future__ import annotations
@@ -74,6 +78,21 @@ class PresignedPut:
 
 
 @dataclass(frozen=True)
+class PresignedGet:
+    url: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """An object whose activity was deleted; the row lives in upload.deletions until the object is gone."""
+
+    activity_id: str
+    user_id: str
+    object_key: str
+
+
+@dataclass(frozen=True)
 class UploadTicket:
     """The answer to CreateUpload."""
 
@@ -101,11 +120,21 @@ class ActivityStore(Protocol):
 
         Returns the status after the call (unchanged when it was not pending), None when not found."""
 
+    async def delete_for_user(self, activity_id: str, user_id: str) -> Deletion | None:
+        """In one transaction: delete the row, queue its object's deletion, notify. None when not found."""
+
+    async def finish_deletion(self, activity_id: str) -> None:
+        """The object is gone: drop the queued deletion."""
+
 
 class ObjectStore(Protocol):
     bucket: str
 
     async def presign_put(self, key: str, size_bytes: int, sha256_hex: str, ttl_s: int) -> PresignedPut: ...
+
+    async def presign_get(self, key: str, file_name: str, ttl_s: int) -> PresignedGet: ...
+
+    async def delete(self, key: str) -> None: ...
 
     async def object_size(self, key: str) -> int | None:
         """Size of the stored object, None when there is none."""
@@ -137,12 +166,14 @@ class UploadService:
         *,
         max_upload_bytes: int,
         url_ttl_s: int,
+        download_url_ttl_s: int = 60,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.activities = activities
         self.objects = objects
         self.max_upload_bytes = max_upload_bytes
         self.url_ttl_s = url_ttl_s
+        self.download_url_ttl_s = download_url_ttl_s
         self.clock = clock
 
     def _validate(self, size_bytes: int, sha256: str) -> None:
@@ -233,6 +264,36 @@ class UploadService:
                 raise NotFound("activity not found")
             logger.info("upload completed", extra={"fields": {"status": status}})
             return activity.id, status
+
+    async def delete_activity(self, user_id: str, raw_activity_id: str) -> bool:
+        """Delete the caller's activity for good; False when there was nothing of theirs to delete."""
+        activity_id = parse_activity_id(raw_activity_id)
+        deletion = await self.activities.delete_for_user(activity_id, user_id)
+        if deletion is None:
+            return False
+        with log_context(activity_id=activity_id, user_id=user_id):
+            # After the commit: if this fails (or the process dies here) the queued deletion is finished by
+            # the sweeper; the activity is already gone for every reader.
+            try:
+                await self.objects.delete(deletion.object_key)
+                await self.activities.finish_deletion(activity_id)
+            except Unavailable:
+                logger.warning("object deletion deferred to the sweeper")
+            logger.info("activity deleted")
+        return True
+
+    async def download_url(self, user_id: str, raw_activity_id: str) -> tuple[Activity, PresignedGet]:
+        """A short-lived GET URL of the original file; only for its owner, once its bytes are verified."""
+        activity_id = parse_activity_id(raw_activity_id)
+        activity = await self.activities.get_for_user(activity_id, user_id)
+        if activity is None:
+            raise NotFound("activity not found")
+        if activity.status != UPLOADED:
+            raise FailedPrecondition("the file has not been uploaded yet")
+        presigned = await self.objects.presign_get(
+            activity.object_key, activity.file_name, self.download_url_ttl_s
+        )
+        return activity, presigned
 
 
 def upload_completed_event(activity: Activity, bucket: str, uploaded_at: dt.datetime) -> OutboxEvent:

@@ -36,3 +36,21 @@ class UploadServicer(upload_service_pb2_grpc.UploadServiceServicer):
         principal = current_principal()
         activity_id, status = await self.service.complete_upload(principal.user_id, request.activity_id)
         return upload_service_pb2.CompleteUploadResponse(activity_id=activity_id, status=status)
+
+    async def DeleteActivity(
+        self, request: upload_service_pb2.DeleteActivityRequest, context: ServicerContext
+    ) -> upload_service_pb2.DeleteActivityResponse:
+        deleted = await self.service.delete_activity(current_principal().user_id, request.activity_id)
+        return upload_service_pb2.DeleteActivityResponse(deleted=deleted)
+
+    async def GetDownloadUrl(
+        self, request: upload_service_pb2.GetDownloadUrlRequest, context: ServicerContext
+    ) -> upload_service_pb2.GetDownloadUrlResponse:
+        activity, presigned = await self.service.download_url(
+            current_principal().user_id, request.activity_id
+        )
+        response = upload_service_pb2.GetDownloadUrlResponse(
+            download_url=presigned.url, file_name=activity.file_name
+        )
+        response.expires_at.FromDatetime(presigned.expires_at)
+        return response

@@ -21,6 +21,8 @@ class UploadLimits:
 
     max_upload_bytes: int = env_field("MAX_UPLOAD_BYTES", 50 * MIB)
     upload_url_ttl_s: int = env_field("UPLOAD_URL_TTL_S", 900)
+    # Download URLs are handed to a browser that follows them at once: short-lived.
+    download_url_ttl_s: int = env_field("DOWNLOAD_URL_TTL_S", 60)
 
     def __post_init__(self) -> None:
         if self.max_upload_bytes < 1:
@@ -28,6 +30,8 @@ class UploadLimits:
         # SigV4 presigned URLs are valid for at most 7 days.
         if not 1 <= self.upload_url_ttl_s <= 7 * 24 * 3600:
             raise ValueError("UPLOAD_URL_TTL_S must be between 1 and 604800 seconds")
+        if not 1 <= self.download_url_ttl_s <= 3600:
+            raise ValueError("DOWNLOAD_URL_TTL_S must be between 1 and 3600 seconds")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from fitcoach_runtime.errors import Unavailable
 
-from upload_service.service import PresignedPut
+from upload_service.service import PresignedGet, PresignedPut
 
 CONTENT_TYPE = "application/octet-stream"
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
@@ -38,6 +38,20 @@ def headers_to_send(signed_headers: list[str], size_bytes: int, checksum_b64: st
     return headers
 
 
+def url_expiry(url: str) -> dt.datetime:
+    """When a presigned URL stops working, by the URL's own clock, not ours: X-Amz-Date + X-Amz-Expires is
+    when the store starts refusing it."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    signed_at = dt.datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return signed_at + dt.timedelta(seconds=int(query["X-Amz-Expires"][0]))
+
+
+def content_disposition(file_name: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact name in RFC 5987 form (Korean names too)."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in file_name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(file_name, safe='')}"
+
+
 class S3ObjectStore:
     """`client` talks to the store from inside; `public_client` signs URLs for the host clients reach."""
 
@@ -61,10 +75,21 @@ class S3ObjectStore:
         )
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
         signed_headers = query["X-Amz-SignedHeaders"][0].split(";")
-        # The URL's own clock, not ours: X-Amz-Date + X-Amz-Expires is when the store starts refusing it.
-        signed_at = dt.datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-        expires_at = signed_at + dt.timedelta(seconds=int(query["X-Amz-Expires"][0]))
-        return PresignedPut(url, headers_to_send(signed_headers, size_bytes, checksum_b64), expires_at)
+        return PresignedPut(url, headers_to_send(signed_headers, size_bytes, checksum_b64), url_expiry(url))
+
+    async def presign_get(self, key: str, file_name: str, ttl_s: int) -> PresignedGet:
+        """A GET of the original bytes, served as an attachment under the original file name."""
+        url = await self.public_client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(file_name),
+                "ResponseContentType": CONTENT_TYPE,
+            },
+            ExpiresIn=ttl_s,
+        )
+        return PresignedGet(url, url_expiry(url))
 
     async def object_size(self, key: str) -> int | None:
         try:

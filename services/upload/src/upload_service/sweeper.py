@@ -1,4 +1,5 @@
 """Sweeps abandoned pending uploads: URL long expired, never completed → object (if any) and row deleted.
+It also finishes object deletions of deleted activities that a crash or a store outage left queued.
 
 A pending activity whose URL is still valid is never swept (CreateUpload may just have re-issued it for a
 resumed upload). Rows are locked with SKIP LOCKED while their object is deleted, so a late CompleteUpload
@@ -52,10 +53,22 @@ class PendingSweeper:
             logger.info("swept abandoned pending uploads", extra={"fields": {"count": len(batch.activities)}})
         return len(batch.activities)
 
+    async def finish_deletions_once(self) -> int:
+        """Delete the objects of one batch of queued deletions; returns how many."""
+        async with self.activities.claim_deletions(self.batch_size) as batch:
+            for deletion in batch.deletions:
+                await self.objects.delete(deletion.object_key)
+            await batch.done([d.activity_id for d in batch.deletions])
+        if batch.deletions:
+            logger.info("finished queued deletions", extra={"fields": {"count": len(batch.deletions)}})
+        return len(batch.deletions)
+
     async def run(self) -> None:
         failures = 0
         while True:
             try:
+                while await self.finish_deletions_once() == self.batch_size:
+                    pass
                 while await self.sweep_once() == self.batch_size:
                     pass
                 failures = 0

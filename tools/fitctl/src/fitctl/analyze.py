@@ -24,6 +24,7 @@ HEADLINE_KEYS = (
     "elapsed_time_s",
     "moving_time_s",
     "avg_speed_mps",
+    "moving_speed_mps",
     "max_speed_mps",
     "avg_hr_bpm",
     "max_hr_bpm",

@@ -67,6 +67,21 @@ class Gateway:
         )
         return response
 
+    async def delete_activity(self, activity_id: str) -> bool:
+        """True when this call deleted it, False when it was already gone."""
+        request = upload_pb.DeleteActivityRequest(activity_id=activity_id)
+        response: upload_pb.DeleteActivityResponse = await self.uploads.DeleteActivity(
+            request, metadata=self.metadata, timeout=self.timeout_s
+        )
+        return response.deleted
+
+    async def download_url(self, activity_id: str) -> upload_pb.GetDownloadUrlResponse:
+        request = upload_pb.GetDownloadUrlRequest(activity_id=activity_id)
+        response: upload_pb.GetDownloadUrlResponse = await self.uploads.GetDownloadUrl(
+            request, metadata=self.metadata, timeout=self.timeout_s
+        )
+        return response
+
     async def get_activity(self, activity_id: str) -> activity_pb.Activity:
         request = activity_pb.GetActivityRequest(activity_id=activity_id)
         response: activity_pb.GetActivityResponse = await self.activities.GetActivity(

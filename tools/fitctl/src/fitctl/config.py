@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fitcoach_runtime.auth import mint_dev_token
-
 STACK_DIR = ".fitcoach"
 STACK_ENV = "stack.env"
 DEV_USER_FILE = "dev-user"
@@ -123,6 +121,10 @@ class Context:
                 "no token: pass --token or set FITCOACH_TOKEN, or run against a dev stack (`make run`) whose "
                 f"{STACK_DIR}/{STACK_ENV} holds SUPABASE_JWT_SECRET and SUPABASE_URL"
             )
+        # Imported only here: the JWT and crypto libraries behind it take a quarter of a second to load,
+        # which every other command (and a local `fitctl analyze`) would pay for nothing.
+        from fitcoach_runtime.auth import mint_dev_token
+
         return mint_dev_token(
             secret,
             issuer=f"{supabase_url.rstrip('/')}/auth/v1",
@@ -141,19 +143,10 @@ class Context:
 
 def stable_user_id(path: Path) -> str:
     """Read the UUID stored at `path`, or store a new one; concurrent first runs agree on one id."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write a private temp file, then hard-link it into place: the link is atomic and fails if another
-        # fitctl got there first, so readers never see a half-written file and everyone ends on one id.
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        tmp.write_text(f"{uuid.uuid4()}\n", encoding="utf-8")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    # On demand, like mint_token's import: fitctl starts fast.
+    from fitcoach_runtime.auth import stored_user_id
+
     try:
-        return str(uuid.UUID(path.read_text(encoding="utf-8").strip()))
-    except ValueError:
-        raise ConfigError(f"{path} does not hold a UUID; delete it to get a new dev user") from None
+        return stored_user_id(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

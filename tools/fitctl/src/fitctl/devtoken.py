@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import uuid
 
+from fitcoach_runtime.auth import dev_user_id
+
 from .config import DEV_TOKEN_TTL_S, Context
 
 
 def _user_id(text: str) -> str:
+    """A UUID as is; a name is the same dev user as the web app's "switch user" with that name."""
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+        pass
+    try:
+        return dev_user_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +31,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "fitcoach.activity.v1.ActivityService/ListActivities",
     )
     parser.add_argument(
-        "--user", type=_user_id, metavar="UUID", help="act as this user (default: the dev user)"
+        "--user",
+        type=_user_id,
+        metavar="UUID|NAME",
+        help="act as this user, by id or by dev user name as in the web app (default: the dev user)",
     )
     parser.add_argument("--ttl", type=int, default=DEV_TOKEN_TTL_S, metavar="S", help="lifetime in seconds")
     parser.set_defaults(handler=run)

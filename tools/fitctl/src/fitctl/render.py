@@ -59,17 +59,34 @@ def _hr(bpm: float | None) -> str:
 
 
 def speed_line(metrics: dict[str, Any], sport: str | None) -> str | None:
-    avg, top = metrics.get("avg_speed_mps"), metrics.get("max_speed_mps")
-    if not avg:
+    """Moving pace (or speed) first, as athletes read it, then the average over timer time (the device's)
+    when stops make them differ; grade-adjusted pace for runs."""
+    avg, moving, top = (
+        metrics.get("avg_speed_mps"),
+        metrics.get("moving_speed_mps"),
+        metrics.get("max_speed_mps"),
+    )
+    main = moving or avg
+    if not main:
         return None
-    kmh = f"{avg * 3.6:.1f} km/h" + (f" (max {top * 3.6:.1f})" if top else "")
+    with_stops = avg if moving and avg and abs(moving - avg) > 0.005 * moving else None
+    kmh = f"{main * 3.6:.1f} km/h" + (f" (max {top * 3.6:.1f})" if top else "")
     if sport in SWIM_SPORTS:
-        return f"{pace(avg, 100.0)} /100 m   ({kmh})"
+        stops = f" ({pace(with_stops, 100.0)} /100 m with rests)" if with_stops else ""
+        return f"{pace(main, 100.0)} /100 m{stops}   ({kmh})"
     if sport in PACE_SPORTS or sport is None:
+        stops = f" ({pace(with_stops)} /km with stops)" if with_stops else ""
         gap = metrics.get("gap_speed_mps")
         grade = f", grade-adjusted {pace(gap)} /km" if gap else ""
-        return f"{pace(avg)} /km{grade}   ({kmh})"
-    return kmh
+        return f"{pace(main)} /km{stops}{grade}   ({kmh})"
+    return kmh + (f", {with_stops * 3.6:.1f} km/h with stops" if with_stops else "")
+
+
+def _other(value: float | None, shown: float | None, text: str) -> str:
+    """`text` with the other definition of an average, when it differs from the one shown by 1 or more."""
+    if value is None or shown is None or abs(value - shown) < 1.0:
+        return ""
+    return text.format(value)
 
 
 def _pair(avg: float | None, top: float | None, unit: str) -> str | None:
@@ -87,7 +104,20 @@ def _power_line(m: dict[str, Any]) -> str | None:
     power = _pair(m.get("avg_power_w"), m.get("max_power_w"), "W")
     if power is not None and m.get("normalized_power_w"):
         power += f", NP {m['normalized_power_w']:.0f} W"
+    if power is not None:
+        power += _other(m.get("avg_power_nonzero_w"), m.get("avg_power_w"), " (avg {:.0f} W while pedalling)")
     return power
+
+
+def _cadence_line(m: dict[str, Any]) -> str | None:
+    """The device's average cadence, and the other average (with or without zeros) when it differs."""
+    cadence = _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")
+    if cadence is None:
+        return None
+    shown = m.get("avg_cadence")
+    if shown is not None and shown == m.get("avg_cadence_nonzero"):
+        return cadence + _other(m.get("avg_cadence_with_zeros"), shown, " (avg {:.0f} with stops)")
+    return cadence + _other(m.get("avg_cadence_nonzero"), shown, " (avg {:.0f} without stops)")
 
 
 def _depth_line(m: dict[str, Any]) -> str | None:
@@ -134,7 +164,7 @@ def metric_lines(metrics: dict[str, Any] | None, sport: str | None) -> list[tupl
         # Lowest W' balance (set only when the athlete's profile has CP and W'); negative = went deeper
         # than the profile allows.
         ("W'bal min", None if m.get("w_bal_min_j") is None else f"{m['w_bal_min_j'] / 1000:.1f} kJ"),
-        ("cadence", _pair(m.get("avg_cadence"), m.get("max_cadence"), "/min")),
+        ("cadence", _cadence_line(m)),
         (
             "ascent",
             None

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from tqdm import tqdm
 from .client import RETRYABLE, Gateway, describe_rpc_error
 from .config import Context
 from .convert import activity_dict, advice_status_name, is_final, json_line, status_name
+from .files import find_fit_files
 from .render import activity_text
 
 CHUNK_BYTES = 256 * 1024
@@ -98,32 +99,6 @@ class FileResult:
         for key, value in analysis.items():
             out.setdefault(key if key != "file" else "file_name", value)
         return out
-
-
-def find_fit_files(paths: Sequence[str]) -> tuple[list[Path], list[FileResult]]:
-    """Files named directly are taken as they are; folders contribute every *.fit (any case) below them."""
-    found: list[Path] = []
-    missing: list[FileResult] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            candidates: Iterable[Path] = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".fit"
-            )
-        elif path.is_file():
-            candidates = [path]
-        else:
-            missing.append(
-                FileResult(file=raw, status="failed", stage="read", error="no such file or directory")
-            )
-            continue
-        for candidate in candidates:
-            key = candidate.resolve()
-            if key not in seen:  # the same file twice would race itself into a duplicate
-                seen.add(key)
-                found.append(candidate)
-    return found, missing
 
 
 class EmptyFile(Exception):
@@ -332,7 +307,12 @@ async def upload_all(
     emit: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     """Upload every file; results are emitted as each file finishes and returned in completion order."""
-    files, results = find_fit_files(paths)
+    files, missing = find_fit_files(paths)
+    # the same file twice would race itself into a duplicate: find_fit_files takes each file once
+    results = [
+        FileResult(file=raw, status="failed", stage="read", error="no such file or directory")
+        for raw in missing
+    ]
     if not files and not results:
         results.append(
             FileResult(file=" ".join(paths), status="failed", stage="read", error="no .fit files found")

@@ -10,16 +10,18 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.process import ServerStartError
 from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, server_kinds
 
 
 def _ready_message(stack: Stack) -> str:
-    fixtures = Path("../shared/fixtures/fit")
+    fixtures = FIT
     example = next(iter(sorted(fixtures.glob("run-*.fit"))), None) if fixtures.is_dir() else None
     upload = f".venv/bin/fitctl upload {example or 'FILE.fit'} --wait"
     return (
         f"FitCoach ready: {stack.gateway_url}\n"
+        f"  open: {stack.gateway_url}/ in a browser (the web app; dev mode signs you in as the dev user)\n"
         f"  try:  {upload}\n"
         f"        node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services "
         f"{stack.gateway_url}\n"
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.data_dir),
         services=args.services,
         cors_origins=args.cors_origin or ("http://localhost:5173", "http://127.0.0.1:5173"),
+        web=not args.no_web,
     )
     code = 0
     try:
@@ -78,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_p.add_argument(
         "--cors-origin", action="append", help="browser origin allowed by the gateway (repeat)"
+    )
+    run_p.add_argument(
+        "--no-web", action="store_true", help="do not serve the web app (no `make web` build needed)"
     )
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -7,6 +7,9 @@
         stack.token(user_id)         # a dev JWT the services accept
         stack.advisor_service_token  # what the analyzer sends the advisor (generated per data dir)
 
+With `web=True` it also serves the built web app (web/dist, `make web`) through the gateway: the page and
+the API on one origin, `stack.gateway_url`.
+
 Servers whose URL is in `env` (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL + R2 keys) are used, not started.
 """
 
@@ -25,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
-from fitcoach_stack.gateway import HEALTH_SERVICES, start_gateway
+from fitcoach_stack.gateway import HEALTH_SERVICES, EdgeAuth, start_gateway
 from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail
 from fitcoach_stack.servers import (
     EnvoyServer,
@@ -108,6 +111,7 @@ class Stack:
         service_commands: Mapping[str, Sequence[str]] | None = None,
         startup_timeout: float = 60.0,
         out: TextIO | None = None,
+        web: bool = False,
     ) -> None:
         """
         root: data and logs (`make run`: .fitcoach/). env: where externals and pass-through settings
@@ -124,6 +128,8 @@ class Stack:
         self.service_commands = {k: list(v) for k, v in (service_commands or {}).items()}
         self.startup_timeout = startup_timeout
         self.out = out
+        self.web = web
+        self.web_port = 0
         self.timings: dict[str, float] = {}
         self.postgres: PostgresServer | ExternalPostgres | None = None
         self.nats: Any = None
@@ -207,6 +213,8 @@ class Stack:
         self._prepare_data()
         for name in self.services:
             self._start_service(name)
+        if self.web:
+            self._start_web()
         self._start_gateway()
         self._wait_gateway_healthy()
         self.write_env_file()
@@ -336,16 +344,65 @@ class Stack:
         )
         self.timings[name] = time.monotonic() - started
 
+    @property
+    def dev_user_file(self) -> Path:
+        """The machine's dev athlete (fitctl's `.fitcoach/dev-user`): the web app opens signed in as them."""
+        return self.root / "dev-user"
+
+    def web_environment(self) -> dict[str, str]:
+        """The web server's env: what the page needs at run time; the JWT secret only in dev mode (it mints
+        dev tokens there), never in other modes."""
+        env = dict(self.base_env)
+        shared = self.shared_environment()
+        env.pop("SUPABASE_JWT_SECRET", None)
+        env.update(
+            {
+                "WEB_LISTEN": f"{HOST}:{self.web_port}",
+                "AUTH_MODE": shared["AUTH_MODE"],
+                "SUPABASE_URL": shared["SUPABASE_URL"],
+                "WEB_DEV_USER_FILE": str(self.dev_user_file),
+                "LOG_FORMAT": self.base_env.get("LOG_FORMAT") or "json",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if shared["AUTH_MODE"] == "dev":
+            env["SUPABASE_JWT_SECRET"] = shared["SUPABASE_JWT_SECRET"]
+        return env
+
+    def _start_web(self) -> None:
+        import urllib.request
+
+        started = time.monotonic()
+        self.web_port = free_ports(1)[0]
+        log = self.logs_dir / "web.log"
+        log.write_text("")
+        proc = ManagedProcess("web", [sys.executable, "-m", "fitcoach_web"], log, env=self.web_environment())
+        self.processes["web"] = proc
+        proc.start()
+
+        def healthy() -> bool:
+            with urllib.request.urlopen(f"http://{HOST}:{self.web_port}/healthz", timeout=1) as resp:
+                return bool(resp.status == 200)
+
+        proc.wait_ready(healthy, timeout=self.startup_timeout, what="GET /healthz")
+        self.timings["web"] = time.monotonic() - started
+
     def _start_gateway(self) -> None:
         started = time.monotonic()
         # Without services (launcher tests) the clusters point at closed ports; Envoy still starts.
         unused = free_ports(1)[0]
         ports = self.service_ports
+        from fitcoach_runtime.settings import AuthSettings, load_settings
+
+        # The gateway checks tokens by the same settings the services get (shared_environment).
+        auth = load_settings(AuthSettings, {**self.base_env, **self.shared_environment()})
         self.envoy = start_gateway(
             self.root / "envoy",
+            edge_auth=EdgeAuth.from_settings(auth),
             upload=ports.get("upload", unused),
             analyzer=ports.get("analyzer", unused),
             advisor=ports.get("advisor", unused),
+            web=self.web_port or None,
             cors_origins=self.cors_origins,
             listen_port=self.gateway_port,
             log_level="info",
@@ -357,12 +414,15 @@ class Stack:
         assert self.envoy is not None
         started = time.monotonic()
         deadline = started + self.startup_timeout
-        pending = set(self.services)
+        pending = set(self.services) | ({"web"} if self.web else set())
         while pending:
             self.check_services()
             for name in sorted(pending):
                 with contextlib.suppress(Exception):
-                    if _grpc_healthy(self.gateway_address, HEALTH_SERVICES[name], upstream=name) and (
+                    if name == "web":
+                        if self._envoy_sees_healthy("web"):
+                            pending.discard(name)
+                    elif _grpc_healthy(self.gateway_address, HEALTH_SERVICES[name], upstream=name) and (
                         self._envoy_sees_healthy(name)
                     ):
                         pending.discard(name)
@@ -396,6 +456,7 @@ class Stack:
             **self.shared_environment(),
             "FITCOACH_AUTH_ISSUER": self.issuer,
             **{f"FITCOACH_{n.upper()}_ADDR": self.service_address(n) for n in self.service_ports},
+            "FITCOACH_WEB_URL": self.gateway_url if self.web else "",
             "FITCOACH_LOGS_DIR": str(self.logs_dir),
             "FITCOACH_STACK_PID": str(os.getpid()),
         }

@@ -6,7 +6,7 @@ decoder is tested against. Both raise only ``InvalidFitFile`` for bad input.
 """
 
 from .fast import decode_fast
-from .model import DecodedActivity, InvalidFitFile, Samples, SessionData
+from .model import DecodedActivity, InvalidFitFile, NoActivityData, Samples, SessionData
 from .reference import decode_reference
 
 #: Inputs above this many bytes are refused before decoding (uploads are capped at 50 MiB).
@@ -22,4 +22,12 @@ def decode(
     return decode_fast(data, max_messages=max_messages)
 
 
-__all__ = ["DecodedActivity", "InvalidFitFile", "Samples", "SessionData", "decode", "decode_reference"]
+__all__ = [
+    "DecodedActivity",
+    "InvalidFitFile",
+    "NoActivityData",
+    "Samples",
+    "SessionData",
+    "decode",
+    "decode_reference",
+]

@@ -42,6 +42,8 @@ RECORD_COLUMNS = (
 #: Summary messages a decoder must hand over (everything else is not needed by FitCoach).
 SUMMARY_MESSAGES = ("file_id", "device_info", "session", "lap", "length", "event", "activity", "dive_summary")
 _SEMICIRCLE_DEG = 180.0 / 2**31
+#: Session timestamps are whole seconds while elapsed times have milliseconds: this much apart is rounding.
+_TIMESTAMP_ROUNDING_S = 2.0
 #: A real UTC offset is within ±14 h; anything larger means one of the two timestamps is device-relative.
 _MAX_LOCAL_OFFSET_S = 86400
 
@@ -236,17 +238,17 @@ def _build_sessions(
         session_fields = [_synthesized_session(samples)]
 
     def start_of(fields: dict[str, Any]) -> float:
-        # The session's own start_time, unless timestamp - total_elapsed_time is earlier: the fenix 2 writes a
-        # multisport leg's start_time 45 min after its first record while its end and elapsed time agree
-        # with the records. A timestamp not after start_time is no end time (the FR255 writes its sessions
-        # first, all stamped with the activity's start).
+        # The session's own start_time, unless timestamp - total_elapsed_time is earlier by more than the
+        # rounding of whole-second timestamps: the fenix 2 writes a multisport leg's start_time 45 min after
+        # its first record while its end and elapsed time agree with the records (a second or two earlier
+        # is only rounding, and would take the previous leg's last record). A timestamp not after start_time
+        # is no end time (the FR255 writes its sessions first, all stamped with the activity's start).
         start = _seconds(fields.get("start_time"))
-        candidates = [start]
         end, elapsed = _seconds(fields.get("timestamp")), fields.get("total_elapsed_time")
         if end is not None and isinstance(elapsed, int | float) and (start is None or end > start):
-            candidates.append(end - elapsed)
-        known = [c for c in candidates if c is not None]
-        return min(known) if known else -np.inf
+            if start is None or end - elapsed < start - _TIMESTAMP_ROUNDING_S:
+                return end - elapsed
+        return start if start is not None else -np.inf
 
     session_fields.sort(key=start_of)  # stable: file order for equal starts
     starts = [start_of(f) for f in session_fields]

@@ -473,7 +473,8 @@ def decode_fast_raw(data: bytes, *, max_messages: int = 2_000_000) -> RawActivit
         raise
     except (struct.error, TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
         # Values fitdecode also fails on (a None inside an array with components, an array of date_time ...)
-        raise InvalidFitFile(f"corrupt data ({type(exc).__name__}: {exc})") from exc
+        # The reason is shown to the athlete; the Python exception stays in the chained cause for logs.
+        raise InvalidFitFile("corrupt data") from exc
 
 
 def _reject_what_fitdecode_cannot_process(s: Scan, buf: np.ndarray, tables: dict[int, np.ndarray]) -> None:

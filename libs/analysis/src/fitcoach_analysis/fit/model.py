@@ -9,13 +9,21 @@ import numpy as np
 
 
 class InvalidFitFile(ValueError):
-    """The bytes are not a FIT file FitCoach can read; ``str(e)`` is ``"not a valid FIT file: <reason>"``."""
+    """The bytes are not a FIT file FitCoach can read; ``str(e)`` is ``PREFIX + reason``, here
+    ``"not a valid FIT file: <reason>"``."""
 
     PREFIX = "not a valid FIT file: "
 
     def __init__(self, reason: str) -> None:
         super().__init__(self.PREFIX + reason)
         self.reason = reason
+
+
+class NoActivityData(InvalidFitFile):
+    """A readable FIT file without an activity in it: no session and no timestamped record (a header only,
+    or only definition messages). ``str(e)`` is ``"no activity data: <reason>"``."""
+
+    PREFIX = "no activity data: "
 
 
 #: Samples' array names, in the order they are listed; every one is float64 with NaN for "missing".

@@ -71,12 +71,14 @@ def read_frames(data: bytes, visit: Callable[[Any], None]) -> list[str]:
 
 
 def describe_error(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    text = str(exc) or "unreadable data"
     if isinstance(exc, fitdecode.FitEOFError):
         return f"truncated ({text})"
     if isinstance(exc, fitdecode.FitError):
         return text
-    return f"corrupt data ({type(exc).__name__}: {text})"
+    # Anything else is a parser tripping over bad bytes: the reason is shown to the athlete, so it says what
+    # is wrong with the file, not which Python exception fitdecode raised (that stays in the chained cause).
+    return "corrupt data"
 
 
 def number(value: Any) -> float:

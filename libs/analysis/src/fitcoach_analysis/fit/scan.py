@@ -153,6 +153,8 @@ class _DevRegistry:
 
 
 _MISSING = object()
+#: The start of the warning for zero bytes after the last FIT file (followed by " @ <offset> (<n> bytes) ...").
+PADDING_WARNING = "zero padding after the last FIT file"
 HR_EVENT_TIMESTAMP = 9  # hr.event_timestamp: fitdecode counts hr.event_timestamp_12 from it
 HR_EVENT_TIMESTAMP_12 = 10
 _TOP3_BITS = bytes(b & 0xE0 for b in range(256))
@@ -284,6 +286,12 @@ def scan(data: bytes, max_messages: int) -> Scan:
     pos = 0
     while pos < n:
         start = pos
+        if files and buf[pos] == 0 and buf.count(0, pos) == n - pos:
+            # Deliberately unlike fitdecode (which fails the whole file on a header it cannot read): zero
+            # bytes that some devices and sync tools append after the last complete FIT file are padding,
+            # not a further file. Anything else after it must be a valid FIT file.
+            warnings.append(f"{PADDING_WARNING} @ {pos} ({n - pos} bytes) ignored")
+            break
         if n - pos < 12:
             raise InvalidFitFile(f"truncated FIT header @ {pos}")
         header_size = buf[pos]

@@ -34,6 +34,12 @@ class Sex(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEX_MALE: _ClassVar[Sex]
     SEX_FEMALE: _ClassVar[Sex]
 
+class UnitSystem(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UNIT_SYSTEM_UNSPECIFIED: _ClassVar[UnitSystem]
+    UNIT_SYSTEM_METRIC: _ClassVar[UnitSystem]
+    UNIT_SYSTEM_IMPERIAL: _ClassVar[UnitSystem]
+
 class FailureKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FAILURE_KIND_UNSPECIFIED: _ClassVar[FailureKind]
@@ -54,6 +60,9 @@ ADVICE_STATUS_FAILED: AdviceStatus
 SEX_UNSPECIFIED: Sex
 SEX_MALE: Sex
 SEX_FEMALE: Sex
+UNIT_SYSTEM_UNSPECIFIED: UnitSystem
+UNIT_SYSTEM_METRIC: UnitSystem
+UNIT_SYSTEM_IMPERIAL: UnitSystem
 FAILURE_KIND_UNSPECIFIED: FailureKind
 FAILURE_KIND_BAD_FILE: FailureKind
 FAILURE_KIND_INTERNAL_ERROR: FailureKind
@@ -72,12 +81,14 @@ class GetActivityResponse(_message.Message):
     def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ...) -> None: ...
 
 class ListActivitiesRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "sport")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SPORT_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    sport: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., sport: _Optional[str] = ...) -> None: ...
 
 class ListActivitiesResponse(_message.Message):
     __slots__ = ("activities", "next_page_token")
@@ -144,7 +155,7 @@ class GetFitnessTrendResponse(_message.Message):
     def __init__(self, days: _Optional[_Iterable[_Union[_advisor_service_pb2.FitnessDay, _Mapping]]] = ...) -> None: ...
 
 class AthleteProfile(_message.Message):
-    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language", "critical_power_w", "w_prime_j")
+    __slots__ = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w", "threshold_pace_s_per_km", "sex", "language", "critical_power_w", "w_prime_j", "weight_kg", "units")
     MAX_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     REST_HR_BPM_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_HR_BPM_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +165,8 @@ class AthleteProfile(_message.Message):
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     CRITICAL_POWER_W_FIELD_NUMBER: _ClassVar[int]
     W_PRIME_J_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_KG_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
     max_hr_bpm: float
     rest_hr_bpm: float
     threshold_hr_bpm: float
@@ -163,7 +176,9 @@ class AthleteProfile(_message.Message):
     language: str
     critical_power_w: float
     w_prime_j: float
-    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ...) -> None: ...
+    weight_kg: float
+    units: UnitSystem
+    def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ..., weight_kg: _Optional[float] = ..., units: _Optional[_Union[UnitSystem, str]] = ...) -> None: ...
 
 class Activity(_message.Message):
     __slots__ = ("activity_id", "file_name", "size_bytes", "sha256", "status", "advice_status", "failure_reason", "duplicate_of", "times", "sport", "start_time", "summary", "sessions", "advice", "analyzer_version", "record_count", "device", "local_offset_s", "failure_kind")
@@ -224,7 +239,7 @@ class ActivityTimes(_message.Message):
     def __init__(self, created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uploaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analyzed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., advised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MetricSet(_message.Message):
-    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
+    __slots__ = ("distance_m", "timer_time_s", "elapsed_time_s", "moving_time_s", "avg_speed_mps", "max_speed_mps", "avg_hr_bpm", "max_hr_bpm", "ascent_m", "descent_m", "avg_power_w", "max_power_w", "normalized_power_w", "avg_cadence", "max_cadence", "calories_kcal", "min_altitude_m", "max_altitude_m", "gap_speed_mps", "trimp", "hr_tss", "intensity_factor", "tss", "variability_index", "efficiency_factor", "decoupling_pct", "avg_temperature_c", "training_load", "training_load_method", "w_bal_min_j", "moving_speed_mps", "robust_max_speed_mps", "avg_power_nonzero_w", "avg_cadence_nonzero", "avg_cadence_with_zeros", "ascent_filtered_m", "descent_filtered_m", "max_depth_m", "avg_depth_m", "bottom_time_s", "surface_interval_s", "dive_count")
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TIMER_TIME_S_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -255,6 +270,13 @@ class MetricSet(_message.Message):
     TRAINING_LOAD_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOAD_METHOD_FIELD_NUMBER: _ClassVar[int]
     W_BAL_MIN_J_FIELD_NUMBER: _ClassVar[int]
+    MOVING_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    ROBUST_MAX_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    AVG_POWER_NONZERO_W_FIELD_NUMBER: _ClassVar[int]
+    AVG_CADENCE_NONZERO_FIELD_NUMBER: _ClassVar[int]
+    AVG_CADENCE_WITH_ZEROS_FIELD_NUMBER: _ClassVar[int]
+    ASCENT_FILTERED_M_FIELD_NUMBER: _ClassVar[int]
+    DESCENT_FILTERED_M_FIELD_NUMBER: _ClassVar[int]
     MAX_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
     AVG_DEPTH_M_FIELD_NUMBER: _ClassVar[int]
     BOTTOM_TIME_S_FIELD_NUMBER: _ClassVar[int]
@@ -290,12 +312,19 @@ class MetricSet(_message.Message):
     training_load: float
     training_load_method: str
     w_bal_min_j: float
+    moving_speed_mps: float
+    robust_max_speed_mps: float
+    avg_power_nonzero_w: float
+    avg_cadence_nonzero: float
+    avg_cadence_with_zeros: float
+    ascent_filtered_m: float
+    descent_filtered_m: float
     max_depth_m: float
     avg_depth_m: float
     bottom_time_s: float
     surface_interval_s: float
     dive_count: int
-    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, distance_m: _Optional[float] = ..., timer_time_s: _Optional[float] = ..., elapsed_time_s: _Optional[float] = ..., moving_time_s: _Optional[float] = ..., avg_speed_mps: _Optional[float] = ..., max_speed_mps: _Optional[float] = ..., avg_hr_bpm: _Optional[float] = ..., max_hr_bpm: _Optional[float] = ..., ascent_m: _Optional[float] = ..., descent_m: _Optional[float] = ..., avg_power_w: _Optional[float] = ..., max_power_w: _Optional[float] = ..., normalized_power_w: _Optional[float] = ..., avg_cadence: _Optional[float] = ..., max_cadence: _Optional[float] = ..., calories_kcal: _Optional[float] = ..., min_altitude_m: _Optional[float] = ..., max_altitude_m: _Optional[float] = ..., gap_speed_mps: _Optional[float] = ..., trimp: _Optional[float] = ..., hr_tss: _Optional[float] = ..., intensity_factor: _Optional[float] = ..., tss: _Optional[float] = ..., variability_index: _Optional[float] = ..., efficiency_factor: _Optional[float] = ..., decoupling_pct: _Optional[float] = ..., avg_temperature_c: _Optional[float] = ..., training_load: _Optional[float] = ..., training_load_method: _Optional[str] = ..., w_bal_min_j: _Optional[float] = ..., moving_speed_mps: _Optional[float] = ..., robust_max_speed_mps: _Optional[float] = ..., avg_power_nonzero_w: _Optional[float] = ..., avg_cadence_nonzero: _Optional[float] = ..., avg_cadence_with_zeros: _Optional[float] = ..., ascent_filtered_m: _Optional[float] = ..., descent_filtered_m: _Optional[float] = ..., max_depth_m: _Optional[float] = ..., avg_depth_m: _Optional[float] = ..., bottom_time_s: _Optional[float] = ..., surface_interval_s: _Optional[float] = ..., dive_count: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("sport", "sub_sport", "start_time", "device", "computed", "laps", "splits_km", "splits_mile", "hr_zones", "power_zones", "best_efforts", "power_curve", "swim", "defaults_used", "streams", "dive")

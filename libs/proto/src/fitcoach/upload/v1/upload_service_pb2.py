@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'fitcoach/upload/v1/upload_service.proto\x12\x12\x66itcoach.upload.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x13\x43reateUploadRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\"\x8d\x02\n\x14\x43reateUploadResponse\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x12\n\nupload_url\x18\x03 \x01(\t\x12S\n\x0eupload_headers\x18\x04 \x03(\x0b\x32;.fitcoach.upload.v1.CreateUploadResponse.UploadHeadersEntry\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x34\n\x12UploadHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\",\n\x15\x43ompleteUploadRequest\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\"=\n\x16\x43ompleteUploadResponse\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t2\xdb\x01\n\rUploadService\x12\x61\n\x0c\x43reateUpload\x12\'.fitcoach.upload.v1.CreateUploadRequest\x1a(.fitcoach.upload.v1.CreateUploadResponse\x12g\n\x0e\x43ompleteUpload\x12).fitcoach.upload.v1.CompleteUploadRequest\x1a*.fitcoach.upload.v1.CompleteUploadResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'fitcoach/upload/v1/upload_service.proto\x12\x12\x66itcoach.upload.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x13\x43reateUploadRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\"\x8d\x02\n\x14\x43reateUploadResponse\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x12\n\nupload_url\x18\x03 \x01(\t\x12S\n\x0eupload_headers\x18\x04 \x03(\x0b\x32;.fitcoach.upload.v1.CreateUploadResponse.UploadHeadersEntry\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x34\n\x12UploadHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\",\n\x15\x43ompleteUploadRequest\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\"=\n\x16\x43ompleteUploadResponse\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\",\n\x15\x44\x65leteActivityRequest\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\")\n\x16\x44\x65leteActivityResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\",\n\x15GetDownloadUrlRequest\x12\x13\n\x0b\x61\x63tivity_id\x18\x01 \x01(\t\"q\n\x16GetDownloadUrlResponse\x12\x14\n\x0c\x64ownload_url\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xb7\x03\n\rUploadService\x12\x61\n\x0c\x43reateUpload\x12\'.fitcoach.upload.v1.CreateUploadRequest\x1a(.fitcoach.upload.v1.CreateUploadResponse\x12g\n\x0e\x43ompleteUpload\x12).fitcoach.upload.v1.CompleteUploadRequest\x1a*.fitcoach.upload.v1.CompleteUploadResponse\x12l\n\x0e\x44\x65leteActivity\x12).fitcoach.upload.v1.DeleteActivityRequest\x1a*.fitcoach.upload.v1.DeleteActivityResponse\"\x03\x90\x02\x02\x12l\n\x0eGetDownloadUrl\x12).fitcoach.upload.v1.GetDownloadUrlRequest\x1a*.fitcoach.upload.v1.GetDownloadUrlResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +34,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEUPLOADRESPONSE_UPLOADHEADERSENTRY']._loaded_options = None
   _globals['_CREATEUPLOADRESPONSE_UPLOADHEADERSENTRY']._serialized_options = b'8\001'
+  _globals['_UPLOADSERVICE'].methods_by_name['DeleteActivity']._loaded_options = None
+  _globals['_UPLOADSERVICE'].methods_by_name['DeleteActivity']._serialized_options = b'\220\002\002'
+  _globals['_UPLOADSERVICE'].methods_by_name['GetDownloadUrl']._loaded_options = None
+  _globals['_UPLOADSERVICE'].methods_by_name['GetDownloadUrl']._serialized_options = b'\220\002\001'
   _globals['_CREATEUPLOADREQUEST']._serialized_start=96
   _globals['_CREATEUPLOADREQUEST']._serialized_end=172
   _globals['_CREATEUPLOADRESPONSE']._serialized_start=175
@@ -44,6 +48,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPLETEUPLOADREQUEST']._serialized_end=490
   _globals['_COMPLETEUPLOADRESPONSE']._serialized_start=492
   _globals['_COMPLETEUPLOADRESPONSE']._serialized_end=553
-  _globals['_UPLOADSERVICE']._serialized_start=556
-  _globals['_UPLOADSERVICE']._serialized_end=775
+  _globals['_DELETEACTIVITYREQUEST']._serialized_start=555
+  _globals['_DELETEACTIVITYREQUEST']._serialized_end=599
+  _globals['_DELETEACTIVITYRESPONSE']._serialized_start=601
+  _globals['_DELETEACTIVITYRESPONSE']._serialized_end=642
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_start=644
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_end=688
+  _globals['_GETDOWNLOADURLRESPONSE']._serialized_start=690
+  _globals['_GETDOWNLOADURLRESPONSE']._serialized_end=803
+  _globals['_UPLOADSERVICE']._serialized_start=806
+  _globals['_UPLOADSERVICE']._serialized_end=1245
 # @@protoc_insertion_point(module_scope)

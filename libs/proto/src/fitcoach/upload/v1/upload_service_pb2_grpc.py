@@ -47,6 +47,16 @@ class UploadServiceStub:
                 request_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadRequest.SerializeToString,
                 response_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadResponse.FromString,
                 _registered_method=True)
+        self.DeleteActivity = channel.unary_unary(
+                '/fitcoach.upload.v1.UploadService/DeleteActivity',
+                request_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityRequest.SerializeToString,
+                response_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityResponse.FromString,
+                _registered_method=True)
+        self.GetDownloadUrl = channel.unary_unary(
+                '/fitcoach.upload.v1.UploadService/GetDownloadUrl',
+                request_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlRequest.SerializeToString,
+                response_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlResponse.FromString,
+                _registered_method=True)
 
 
 class UploadServiceServicer:
@@ -71,6 +81,22 @@ class UploadServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteActivity(self, request, context):
+        """DeleteActivity deletes one of the caller's activities for good: its stored file, its upload row and
+        (through the analyzer, which owns them) its metrics, advice and place in the fitness trend. Idempotent:
+        deleting an activity that is already gone, or that never was the caller's, succeeds and changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDownloadUrl(self, request, context):
+        """GetDownloadUrl returns a short-lived presigned GET URL of the original file, for its owner only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UploadServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -83,6 +109,16 @@ def add_UploadServiceServicer_to_server(servicer, server):
                     servicer.CompleteUpload,
                     request_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadRequest.FromString,
                     response_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadResponse.SerializeToString,
+            ),
+            'DeleteActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteActivity,
+                    request_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityRequest.FromString,
+                    response_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityResponse.SerializeToString,
+            ),
+            'GetDownloadUrl': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDownloadUrl,
+                    request_deserializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlRequest.FromString,
+                    response_serializer=fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -142,6 +178,60 @@ class UploadService:
             '/fitcoach.upload.v1.UploadService/CompleteUpload',
             fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadRequest.SerializeToString,
             fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.CompleteUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fitcoach.upload.v1.UploadService/DeleteActivity',
+            fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityRequest.SerializeToString,
+            fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.DeleteActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDownloadUrl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fitcoach.upload.v1.UploadService/GetDownloadUrl',
+            fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlRequest.SerializeToString,
+            fitcoach_dot_upload_dot_v1_dot_upload__service__pb2.GetDownloadUrlResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""The web app's server: static files, /config.json and (AUTH_MODE=dev only) dev sign-in."""

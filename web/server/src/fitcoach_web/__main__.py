@@ -1,0 +1,3 @@
+from fitcoach_web.main import run
+
+run()
