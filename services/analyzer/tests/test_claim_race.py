@@ -9,7 +9,6 @@ holding an activity leaves a lease that runs out, and the next delivery takes th
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +65,8 @@ async def test_two_deliveries_at_once_analyze_once_and_ask_the_advisor_once(
 
 async def test_concurrent_claims_hand_an_activity_to_exactly_one_delivery(analyzer: Harness) -> None:
     repo = Repository(analyzer.pool)
-    activity_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
+    upload = await analyzer.add_upload(b"any bytes", put=False)  # the upload row a claim looks for
+    activity_id, user_id = upload.activity_id, upload.user_id
     claims = await asyncio.gather(*(repo.claim(activity_id, user_id, ANALYZER_VERSION, 30) for _ in range(8)))
     outcomes = sorted(c.outcome.value for c in claims)
     assert outcomes == ["analyze"] + ["busy"] * 7
@@ -101,7 +101,8 @@ async def test_an_activity_left_analyzing_by_a_dead_analyzer_is_taken_over_when_
 
 async def test_a_delivery_whose_lease_was_taken_over_writes_nothing(analyzer: Harness) -> None:
     repo = Repository(analyzer.pool)
-    activity_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
+    upload = await analyzer.add_upload(b"any bytes", put=False)  # the upload row a claim looks for
+    activity_id, user_id = upload.activity_id, upload.user_id
     stalled = await repo.claim(activity_id, user_id, ANALYZER_VERSION, 1)
     await asyncio.sleep(1.1)  # it stalls past its lease (a paused VM, a stopped process) ...
     taker = await repo.claim(activity_id, user_id, ANALYZER_VERSION, 30)
