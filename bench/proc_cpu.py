@@ -41,7 +41,7 @@ def _read(pid: int) -> _Proc | None:
 def _part(argv: tuple[str, ...]) -> str:
     text = " ".join(argv)
     for module, name in (("upload_service", "upload (+ outbox relay)"), ("analyzer_service", "analyzer"),
-                         ("advisor_service", "advisor")):  # fmt: skip
+                         ("advisor_service", "advisor"), ("fitcoach_web", "web app server")):  # fmt: skip
         if module in text:
             return name
     program = Path(argv[0]).name if argv else "?"
