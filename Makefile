@@ -35,11 +35,17 @@ web: $(WEB_DIST) ## build the web app into web/dist (served by `make run` throug
 run: venv web ## run the whole system locally on free ports, web app included (Ctrl-C stops it)
 	$(VENV)/bin/fitcoach-stack run
 
+run-cluster: venv web ## the same, shaped as past one machine: 3 NATS nodes, 2 upload + 2 analyzer replicas
+	$(VENV)/bin/fitcoach-stack run --cluster
+
 test: venv web ## run every test (starts the real servers it needs on free ports; browser tests need chromium)
 	$(PY) -m pytest
 
 fuzz: venv ## a long request-fuzzing run through the gateway (5,000 random examples per RPC; `make test` runs 200)
 	FITCOACH_TEST_FUZZ_EXAMPLES=5000 FITCOACH_TEST_FUZZ_RANDOM=1 $(PY) -m pytest tests/hostile/test_fuzz.py -q
+
+screenshots: venv web ## rewrite the README's screenshots (docs/screenshots) from the browser tests
+	FITCOACH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -q
 
 proto: venv ## regenerate the Python stubs and the web app's TypeScript (web/src/gen) from protos/
 	$(PY) scripts/gen_proto.py
@@ -65,4 +71,4 @@ advice-examples: venv ## rewrite docs/advice-examples.md from the scenario athle
 clean: ## remove the venv and everything `make run` created
 	rm -rf $(VENV) node_modules .fitcoach web/dist
 
-.PHONY: help venv web run test fuzz proto proto-check lint bench advice-examples clean
+.PHONY: help venv web run run-cluster test fuzz screenshots proto proto-check lint bench advice-examples clean

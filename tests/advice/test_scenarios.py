@@ -236,7 +236,7 @@ def test_prompts_leave_out_what_means_nothing_yet(advised: dict[tuple[str, str],
             if facts.family.value != "dive":
                 assert "the baseline is still being built" in user, name
     overreached = advised[("overreached", "en")].prompt.user
-    assert "this workout's load / CTL: 2.46" in overreached and "TSB -129.3" in overreached
+    assert "this workout's load / CTL: 2.46" in overreached and "TSB -129.5" in overreached
     comeback = advised[("comeback", "en")].prompt.user
     assert "back after 43 days without training" in comeback and "load / CTL" not in comeback
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -101,6 +102,16 @@ class Web:
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: a temporary folder, so `make test` leaves the tree
+    clean, or the README's `docs/screenshots` when FITCOACH_SCREENSHOTS names it (`make screenshots`)."""
+    folder = os.environ.get("FITCOACH_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

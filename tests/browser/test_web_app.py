@@ -21,8 +21,6 @@ from .conftest import Web, drop_files, get_activity, new_name, upload_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 RUN = "run-fenix2-gps-hr.fit"
 INDOOR_RIDE = "cycle-indoor-trainer-edge800.fit"
 BROKEN = "broken-truncated.fit"
@@ -203,7 +201,9 @@ def test_detail_page_shows_the_numbers_of_get_activity_with_charts_and_route(web
     expect(page.get_by_test_id("route-map")).to_have_count(0)  # indoor: no GPS, no map
 
 
-def test_korean_and_english_and_screenshots_of_list_and_detail(web: Web, stack: Stack) -> None:
+def test_korean_and_english_and_screenshots_of_list_and_detail(
+    web: Web, stack: Stack, screenshots: Path
+) -> None:
     name = new_name("athlete")
     token = web.token(name)
     run_id = upload_file(stack, token, fixture_path(RUN))
@@ -211,21 +211,20 @@ def test_korean_and_english_and_screenshots_of_list_and_detail(web: Web, stack: 
     upload_file(stack, token, fixture_path("cycle-edge810-vector-power.fit"))
     page = web.signed_in(name)
     expect(page.get_by_test_id("activity-table").locator("tbody tr")).to_have_count(3)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "list-en.png", full_page=True)
+    page.screenshot(path=screenshots / "list-en.png", full_page=True)
 
     page.get_by_test_id("language-switch").select_option("ko")
     expect(page.get_by_role("link", name="활동", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="업로드")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "ko"
     expect(page.get_by_test_id("activity-table")).to_contain_text("달리기")
-    page.screenshot(path=SCREENSHOTS / "list-ko.png", full_page=True)
+    page.screenshot(path=screenshots / "list-ko.png", full_page=True)
 
     page.goto(f"/activities/{run_id}")  # the choice is kept (profile + this browser)
     expect(page.get_by_role("heading", name="요약")).to_be_visible()
     expect(page.get_by_test_id("chart-hr")).to_be_visible()
     expect(page.get_by_role("button", name="원본 다운로드")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "detail-ko.png", full_page=True)
+    page.screenshot(path=screenshots / "detail-ko.png", full_page=True)
     with grpc.insecure_channel(stack.gateway_address) as channel:
         profile = (
             act_grpc.ActivityServiceStub(channel)
@@ -236,7 +235,7 @@ def test_korean_and_english_and_screenshots_of_list_and_detail(web: Web, stack: 
 
     page.get_by_test_id("language-switch").select_option("en")
     expect(page.get_by_role("heading", name="Summary")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "detail-en.png", full_page=True)
+    page.screenshot(path=screenshots / "detail-en.png", full_page=True)
     for path in ("/fitness", "/profile"):  # every page renders in both languages without console errors
         page.goto(path)
         expect(page.locator("main h2").first).to_be_visible()
@@ -299,7 +298,7 @@ def test_download_gives_the_original_bytes_and_delete_removes_everything(web: We
     expect(page.get_by_test_id("not-found")).to_be_visible()
 
 
-def test_phone_width_has_no_sideways_scrolling(web: Web, stack: Stack) -> None:
+def test_phone_width_has_no_sideways_scrolling(web: Web, stack: Stack, screenshots: Path) -> None:
     name = new_name("phone")
     activity_id = upload_file(stack, web.token(name), fixture_path(RUN))
     page = web.signed_in(name, width=390, height=844)
@@ -314,7 +313,7 @@ def test_phone_width_has_no_sideways_scrolling(web: Web, stack: Stack) -> None:
     expect(page.get_by_test_id("activity-table").locator("thead")).to_be_hidden()
     cell = page.get_by_test_id("activity-table").locator("tbody tr td").nth(3)
     assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"Distance"'
-    page.screenshot(path=SCREENSHOTS / "list-phone-en.png")
+    page.screenshot(path=screenshots / "list-phone-en.png")
 
 
 def test_expired_session_goes_back_to_sign_in_and_returns_to_the_same_page(web: Web, stack: Stack) -> None:

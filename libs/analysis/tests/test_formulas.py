@@ -10,9 +10,17 @@ import pytest
 from fitcoach_analysis import AthleteProfile, fitness_trend, resolve_profile, training_load
 from fitcoach_analysis.device import device_metrics
 from fitcoach_analysis.distance import gps_cumulative_m, haversine_m, record_cumulative_m
-from fitcoach_analysis.efficiency import power_decoupling_pct
+from fitcoach_analysis.efficiency import efficiency_factor, power_decoupling_pct
 from fitcoach_analysis.efforts import best_distance_efforts, fastest_segment
-from fitcoach_analysis.elevation import cumulative_gain_loss, gain_loss, smooth_altitude
+from fitcoach_analysis.elevation import (
+    band_for,
+    cumulative_gain_loss,
+    elevation_metrics,
+    gain_loss,
+    reversal_share,
+    smooth_altitude,
+    without_glitches,
+)
 from fitcoach_analysis.heart_rate import hr_tss, hr_zone_bounds, time_in_zones, trimp
 from fitcoach_analysis.load import FitnessDay, TrainingHistory, training_history
 from fitcoach_analysis.pace import grade_adjusted_distance_m, minetti_cost, robust_max
@@ -87,11 +95,30 @@ def test_pauses_are_cut_out_of_the_1hz_series() -> None:
     assert p1.size == 120 and p1[:60].tolist() == [200.0] * 60 and p1[60:].tolist() == [300.0] * 60
 
 
+def test_np_leaves_out_seconds_without_a_power_reading() -> None:
+    # 60 s at 200 W, 60 s without a reading (the pedals sent nothing), 60 s at 200 W: NP is that of the
+    # 120 recorded seconds (200 W), as the average leaves the empty seconds out; 0 W would pull it down.
+    t = seconds(180)
+    p = np.concatenate((np.full(60, 200.0), np.full(60, np.nan), np.full(60, 200.0)))
+    p1 = to_active_seconds(t, p, whole(180))
+    assert p1.size == 180 and np.isnan(p1[60:120]).all()
+    assert normalized_power(p1) == pytest.approx(200.0)
+    # A best effort claims no power that was not recorded: the empty seconds count as 0 W there.
+    assert {e["name"]: e["power_w"] for e in best_power_efforts(p1)}["1 min"] == 200.0
+    assert mean_max_curve(p1)[-1] == {"duration_s": 180.0, "value": pytest.approx(120 * 200 / 180)}
+
+
 def test_power_decoupling() -> None:
     # Same power both halves, HR 150 then 165: EF falls by 1 - 150/165 = 9.09 %.
     p = np.full(1200, 200.0)
     hr = np.concatenate((np.full(600, 150.0), np.full(600, 165.0)))
     assert power_decoupling_pct(p, hr) == pytest.approx((1 - 150 / 165) * 100)
+    # A strap dropout is no reading, not 0 bpm: the half keeps its 165 bpm mean.
+    hr[900:960] = np.nan
+    assert power_decoupling_pct(p, hr) == pytest.approx((1 - 150 / 165) * 100)
+    # A garbage heart rate of a denormal bpm would make that half's EF infinite: no EF, no decoupling.
+    hr[600:] = 1e-309
+    assert power_decoupling_pct(p, hr) is None and efficiency_factor(200.0, 1e-309) is None
 
 
 # --- heart rate ---------------------------------------------------------------------------------------
@@ -169,9 +196,28 @@ def test_timer_fallback_treats_long_gaps_as_pauses() -> None:
 def test_sample_durations_and_active_time_skip_pauses() -> None:
     t = np.array([0.0, 1.0, 2.0, 10.0, 11.0]) + T0
     iv = np.array([[T0, T0 + 3], [T0 + 10, T0 + 12]])
-    assert sample_durations(t, iv).tolist() == [1.0, 1.0, 1.0, 1.0, 1.0]
+    # The 7 s pause leaves 1 s of timer time between the samples at 2 and 10 (2 → 3): half each. Every
+    # sample weighs half the timer time to each neighbour, the last also its 1 s until the timer stops.
+    assert sample_durations(t, iv).tolist() == [0.5, 1.0, 1.0, 1.0, 1.5]
     assert active_time_at(t, iv).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
-    assert weighted_mean(np.array([1.0, 2.0, np.nan, 4.0, 5.0]), sample_durations(t, iv)) == 3.0
+    # (1·0.5 + 2·1 + 4·1 + 5·1.5) / 4, the NaN left out with its weight.
+    assert weighted_mean(np.array([1.0, 2.0, np.nan, 4.0, 5.0]), sample_durations(t, iv)) == 3.5
+
+
+def test_sample_durations_interpolate_between_sparse_records() -> None:
+    # Records every 4 s (smart recording), the timer running until 1 s after the last: each sample weighs
+    # half the time to each neighbour, the last also holds until the timer stops (its 4 s median step,
+    # clipped to the timer's 1 s); the weights add up to the timer time.
+    t = T0 + np.array([0.0, 4.0, 8.0, 12.0])
+    iv = np.array([[T0, T0 + 13.0]])
+    assert sample_durations(t, iv).tolist() == [2.0, 4.0, 4.0, 3.0]
+    # A ramp 100 → 160 bpm: the straight line between the records averages 130 over their 12 s, then
+    # 160 for the last second: 1720 / 13. Holding each value until the next record says 1600 / 13.
+    hr = np.array([100.0, 120.0, 140.0, 160.0])
+    assert weighted_mean(hr, sample_durations(t, iv)) == pytest.approx(1720 / 13)
+    # A timer stop between two records: neither stands for the stopped time.
+    iv = np.array([[T0, T0 + 4.0], [T0 + 8.0, T0 + 13.0]])
+    assert sample_durations(t, iv).tolist() == [2.0, 2.0, 2.0, 3.0]
 
 
 def test_moving_time_with_stops_and_hysteresis() -> None:
@@ -242,6 +288,40 @@ def test_altitude_smoothing_is_a_centred_time_mean() -> None:
     alt = np.array([0.0, 10.0, np.nan, 10.0, 0.0])
     # 2 s window: each point averages itself and its neighbours within ±1 s (NaN filled first: 10).
     assert smooth_altitude(t, alt, 2.0).tolist() == pytest.approx([5.0, 20 / 3, 10.0, 20 / 3, 5.0])
+
+
+def test_altitude_glitches_are_left_out() -> None:
+    # A barometer settling (55 → 142 m and back within 3 s) and a one-record spike to -59 m: no athlete
+    # climbs 87 m in a second, so neither counts; a real level change is kept once it is plausible.
+    t = seconds(12)
+    alt = np.array([55.0, 55.0, 142.4, 142.4, 142.4, 56.0, 56.2, -59.0, 56.4, 56.6, 56.6, 56.8])
+    cleaned = without_glitches(t, alt)
+    assert np.isnan(cleaned[[2, 3, 4, 7]]).all() and np.isfinite(np.delete(cleaned, [2, 3, 4, 7])).all()
+    metrics = elevation_metrics(t, alt).metrics
+    assert metrics["ascent_m"] < 2.0 and metrics["descent_m"] < 1.0
+    assert metrics["min_altitude_m"] == 55.0 and metrics["max_altitude_m"] == 56.8
+    # A lasting change of level (a barometer recalibrated: +40 m) is too fast for its first 3 s, and kept
+    # from the reading that could have been reached at 10 m/s since the last one believed (4 s).
+    step = np.concatenate((np.full(5, 100.0), np.full(20, 140.0)))
+    kept = without_glitches(seconds(25), step)
+    assert np.isnan(kept[5:8]).all() and np.isfinite(kept[8:]).all()
+    # A fast but possible descent (a skier's 8 m/s) is no glitch.
+    descent = 2000.0 - 8.0 * np.arange(30)
+    assert np.array_equal(without_glitches(seconds(30), descent), descent)
+
+
+def test_band_follows_how_often_the_altitude_turns_back() -> None:
+    # An altitude that only climbs (a unit that records it filtered) turns back at none of its steps: the
+    # narrowest band, so a steady 0.2 m-per-record climb counts in full. Jitter (up, down, up, ...) turns
+    # back at every step: the band widens to 0.6 + 1.5 m and the jitter counts nothing.
+    climb = 100.0 + 0.2 * np.arange(50)
+    assert reversal_share(climb) == 0.0 and band_for(climb) == pytest.approx(0.6)
+    assert elevation_metrics(seconds(50), climb).metrics["ascent_m"] == pytest.approx(9.0, abs=1.0)
+    jitter = np.tile([100.0, 101.2], 25)
+    assert reversal_share(jitter) == 1.0 and band_for(jitter) == pytest.approx(2.1)
+    assert elevation_metrics(seconds(50), jitter).metrics["ascent_m"] == 0.0
+    # Steps of no change are skipped: flat stretches between turns do not count as turns.
+    assert reversal_share(np.array([0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0])) == 1.0
 
 
 # --- splits and best efforts --------------------------------------------------------------------------

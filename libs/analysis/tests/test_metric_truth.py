@@ -19,7 +19,14 @@ import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach_analysis import InvalidFitFile, analyze, drop_none
 from fitcoach_analysis.device import cadence_factor
-from fitcoach_analysis.truth import TOLERANCES, Pair, agreement, agreement_table, result_pairs
+from fitcoach_analysis.truth import (
+    SUMMARY_METRICS,
+    TOLERANCES,
+    Pair,
+    agreement,
+    agreement_table,
+    result_pairs,
+)
 from fitcoach_stack.fixtures import FIT, FIT_CORPUS, REPOSITORY, fixture_path
 from google.protobuf import json_format
 
@@ -115,6 +122,21 @@ def test_readme_shows_this_agreement_table() -> None:
     )
     assert block is not None, "README.md lacks the metric-truth table markers"
     assert block.group(1) == expected, f"README.md's agreement table is stale; it is now:\n{expected}"
+
+
+def test_readme_counts_the_summary_misses_by_kind() -> None:
+    # The README's argument for the figure it reaches (how many misses are ours, how many the devices')
+    # must be the one the misses file gives.
+    kinds = {name: r["kind"] for name, r in tomllib.loads(MISSES_FILE.read_text())["reason"].items()}
+    count = {"ours": 0, "device": 0}
+    for name in ALL_COMPARED:
+        for p in pairs(name):
+            if p.metric in SUMMARY_METRICS and not p.within:
+                count[kinds[misses()[(name, p.session, p.metric)]["reason"]]] += 1
+    text = " ".join(README.read_text().split())
+    total = count["ours"] + count["device"]
+    assert f"Of the {total} summary misses, {count['ours']} are ours" in text
+    assert f"The other {count['device']} depend on what the file does not hold" in text
 
 
 def test_device_values_are_read_as_fitdecode_reads_them() -> None:

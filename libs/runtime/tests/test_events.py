@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import pytest
 from fitcoach_runtime.events import (
     DUPLICATE_WINDOW_S,
     STREAM_MAX_AGE_S,
@@ -14,7 +15,7 @@ from fitcoach_runtime.events import (
     connect_nats,
     ensure_stream,
 )
-from fitcoach_runtime.settings import NatsSettings
+from fitcoach_runtime.settings import NatsSettings, SettingsError, load_settings
 from nats.js.api import RetentionPolicy, StorageType
 
 STREAM = "FITCOACH_UPLOADS_TEST"
@@ -60,3 +61,43 @@ async def test_streams_created_concurrently_from_scratch(nats_server: Any) -> No
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_the_stream_is_replicated_as_configured_and_survives_losing_a_node(nats_cluster: Any) -> None:
+    settings = load_settings(NatsSettings, {"NATS_URL": nats_cluster.url, "NATS_STREAM_REPLICAS": "3"})
+    assert len(settings.servers) == 3
+    nc = await connect_nats(settings, "runtime-test")
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, STREAM, settings.stream_replicas)
+        info = await js.stream_info(STREAM)
+        assert info.config.num_replicas == 3
+        assert info.cluster is not None and info.cluster.leader
+        assert len(info.cluster.replicas or []) == 2  # the leader plus two followers: one copy per node
+        await js.publish(SUBJECT_UPLOAD_COMPLETED, b"before", headers={"Nats-Msg-Id": "e-1"})
+
+        # The node leading the stream dies: the other two elect a new leader and keep every event.
+        leader = next(node for node in nats_cluster.nodes if node.name == info.cluster.leader)
+        leader.kill()
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            try:
+                await js.publish(
+                    SUBJECT_UPLOAD_COMPLETED, b"after", headers={"Nats-Msg-Id": "e-2"}, timeout=2
+                )
+                break
+            except Exception:
+                # Until the client has failed over and a new leader is elected, a publish is refused.
+                assert asyncio.get_running_loop().time() < deadline, "no new stream leader within 30 s"
+                await asyncio.sleep(0.25)
+        info = await js.stream_info(STREAM)
+        assert info.state.messages == 2
+        assert info.cluster is not None and info.cluster.leader != leader.name
+        leader.start()  # it rejoins and catches up on its own ports and store
+    finally:
+        await nc.close()
+
+
+def test_stream_replicas_are_validated() -> None:
+    with pytest.raises(SettingsError, match="NATS_STREAM_REPLICAS must be 1 to 5"):
+        load_settings(NatsSettings, {"NATS_URL": "nats://x:4222", "NATS_STREAM_REPLICAS": "0"})

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import grpc
 import pytest
 from fitcoach.activity.v1 import activity_service_pb2 as activity_pb2
@@ -47,6 +48,29 @@ class Advisor(advisor_grpc.AdvisorServiceServicer):
                 raise NotFound("activity 42 not found")
             case "boom":
                 raise RuntimeError("password=hunter2 leaked in a stack trace")
+            case "db-starting":
+                raise asyncpg.CannotConnectNowError("the database system is starting up")
+            case "db-gone":
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+            case "refused":
+                raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
+            case "lost-in-transaction":
+                # What `async with conn.transaction()` raises when the server died inside it: its rollback
+                # fails too, and that error hides the first one (as its __context__).
+                try:
+                    raise asyncpg.ConnectionDoesNotExistError(
+                        "connection was closed in the middle of operation"
+                    )
+                except asyncpg.ConnectionDoesNotExistError:
+                    raise asyncpg.InterfaceError(
+                        "cannot call Transaction.__aexit__(): the underlying connection is closed"
+                    ) from None
+            case "fatal-while-idle":
+                raise asyncpg.InternalClientError(
+                    "cannot switch to state 15; another operation (2) is in progress"
+                )
+            case "misuse":
+                raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
             case "abort":
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, "servicer said no")
             case "slow":
@@ -203,6 +227,25 @@ async def test_unexpected_error_is_internal_and_says_nothing_private(
     assert "hunter2" not in str(err)
     # ...but the operator gets the whole story in the log.
     assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "failure", ["db-starting", "db-gone", "refused", "lost-in-transaction", "fatal-while-idle"]
+)
+async def test_a_dependency_down_is_unavailable_so_clients_retry(
+    channel: grpc.aio.Channel, failure: str
+) -> None:
+    # Found by the chaos soak: while PostgreSQL restarted, CreateUpload answered INTERNAL, which clients
+    # (rightly) do not retry, so those uploads were lost.
+    err = await status_of(advise(channel, failure, metadata=token()))
+    assert err.code() == grpc.StatusCode.UNAVAILABLE
+    assert err.details() == "a service this call needs is temporarily unavailable; retry"
+    assert "10.0.0.7" not in str(err)
+
+
+async def test_a_driver_error_of_our_own_making_stays_internal(channel: grpc.aio.Channel) -> None:
+    err = await status_of(advise(channel, "misuse", metadata=token()))
+    assert (err.code(), err.details()) == (grpc.StatusCode.INTERNAL, "internal error")
 
 
 async def test_servicer_abort_passes_through_unchanged(channel: grpc.aio.Channel) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import pytest
@@ -19,8 +21,9 @@ from advisor_service.settings import AdvisorSettings
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_runtime.auth import mint_dev_token
-from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_client import ACTIVITY_ID_METADATA, bearer, insecure_channel
 from fitcoach_runtime.grpc_server import ServiceResources
+from fitcoach_runtime.logging import JsonFormatter
 from fitcoach_runtime.settings import load_settings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -146,6 +149,79 @@ async def test_the_old_token_still_works_during_a_rotation(fake_gemini, stub) ->
     reply = await stub.GenerateAdvice(_request(), timeout=10, metadata=bearer(OLD_SERVICE_TOKEN))
     assert reply.advice.engine == pb.ENGINE_GEMINI
     assert len(fake_gemini.requests) == 1
+
+
+class _JsonLines(logging.Handler):
+    """Formats each record when it is emitted, while the call's log context is still bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formatter = JsonFormatter("advisor")
+        self.lines: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[list[dict[str, object]]]:
+    handler = _JsonLines()
+    logger = logging.getLogger("advisor_service")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+async def test_each_answer_is_logged_once_with_the_activity_the_caller_names(
+    stub, log_lines: list[dict[str, object]]
+) -> None:
+    activity_id = str(uuid.uuid4())
+    await stub.GenerateAdvice(
+        _request(offline_only=True), timeout=10, metadata=(*AUTH, (ACTIVITY_ID_METADATA, activity_id))
+    )
+    await stub.GenerateAdvice(_request(offline_only=True), timeout=10, metadata=AUTH)
+    await stub.GenerateAdvice(
+        _request(offline_only=True),
+        timeout=10,
+        metadata=(*AUTH, (ACTIVITY_ID_METADATA, "not-a-uuid {forged}")),
+    )
+    answered = [line for line in log_lines if line["msg"] == "advice answered"]
+    assert [line.get("activity_id") for line in answered] == [activity_id, None, None]
+    assert {line["engine"] for line in answered} == {"offline"}
+
+
+async def test_asking_again_for_the_same_inputs_costs_no_second_gemini_call(
+    fake_gemini, stub, log_lines: list[dict[str, object]]
+) -> None:
+    # Found by the chaos soak: the analyzer got its advice, then PostgreSQL died before it was stored; the
+    # redelivery asked again and Gemini (here: the offline coach) wrote the same advice a second time.
+    activity = ((ACTIVITY_ID_METADATA, str(uuid.uuid4())),)
+    first = await stub.GenerateAdvice(_request(), timeout=10, metadata=(*AUTH, *activity))
+    again = await stub.GenerateAdvice(_request(), timeout=10, metadata=(*AUTH, *activity))
+    assert again.advice == first.advice
+    assert len(fake_gemini.requests) == 1
+    # Two asking at once (two deliveries of one event) share one generation.
+    fake_gemini.default = fake_gemini.Reply(delay_s=0.3)
+    both = await asyncio.gather(
+        *(stub.GenerateAdvice(_request(language="ko"), timeout=10, metadata=AUTH) for _ in range(2))
+    )
+    assert both[0].advice == both[1].advice and len(fake_gemini.requests) == 2
+    # Other inputs, or another choice of coach, are new questions.
+    other = _request()
+    other.workout.distance_m += 1
+    await stub.GenerateAdvice(other, timeout=10, metadata=AUTH)
+    offline = await stub.GenerateAdvice(_request(offline_only=True), timeout=10, metadata=AUTH)
+    assert offline.advice.engine == pb.ENGINE_OFFLINE and len(fake_gemini.requests) == 3
+    answered = [
+        (line["reused"], line.get("activity_id")) for line in log_lines if line["msg"] == "advice answered"
+    ]
+    assert answered == [(False, activity[0][1]), (True, activity[0][1]), (False, None), (True, None),
+                        (False, None), (False, None)]  # fmt: skip
 
 
 async def test_health_serving(advisor_addr: str) -> None:

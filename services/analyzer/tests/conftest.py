@@ -20,7 +20,7 @@ import nats
 import pytest
 from advisor_service.service import Advisor
 from advisor_service.servicer import SERVICE_NAME as ADVISOR_SERVICE
-from advisor_service.servicer import AdvisorServicer
+from advisor_service.servicer import AdvisorServicer, caller_activity_id
 from analyzer_service.main import build
 from analyzer_service.repository import pool_init
 from analyzer_service.settings import AnalyzerSettings
@@ -58,11 +58,13 @@ class CountingAdvisor(AdvisorServicer):
     def __init__(self) -> None:
         super().__init__(Advisor(None))
         self.calls = 0
+        self.activity_ids: list[str | None] = []  # what each call said it was for (fitcoach-activity-id)
         self.fail_next = 0  # answer UNAVAILABLE this many times first
         self.requests: list[Any] = []  # every GenerateAdviceRequest received, in order
 
     async def GenerateAdvice(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         self.calls += 1
+        self.activity_ids.append(caller_activity_id(context))
         self.requests.append(request)
         if self.fail_next > 0:
             self.fail_next -= 1

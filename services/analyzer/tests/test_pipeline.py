@@ -57,6 +57,8 @@ async def test_real_run_is_analyzed_with_metrics_and_advice(analyzer: Harness, g
         assert activity.times.HasField(stage), stage
     assert not activity.times.HasField("failed_at")
     assert analyzer.advisor.calls == 1
+    # The call names its activity, so the advisor's request log can be counted per activity.
+    assert analyzer.advisor.activity_ids == [upload.activity_id]
     stored = await analyzer.pool.fetchrow("SELECT * FROM analyzer.advice")
     assert stored["engine"] == "ENGINE_OFFLINE"
     assert stored["prompt_version"] and stored["input_hash"] and stored["request_hash"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fitcoach_stack.gateway import COMPOSE_CONFIG as COMPOSE_GATEWAY
 from fitcoach_stack.gateway import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
@@ -42,15 +43,41 @@ def _compose() -> dict:  # type: ignore[type-arg]
 
 def test_every_part_of_the_deployment_shape_is_there_with_a_health_check() -> None:
     services = _compose()["services"]
-    assert {"postgres", "nats", "seaweedfs", "envoy", "upload", "analyzer", "advisor"} <= set(services)
+    nats_nodes = ("nats-1", "nats-2", "nats-3")
+    assert {"postgres", *nats_nodes, "seaweedfs", "envoy", "upload", "analyzer", "advisor"} <= set(services)
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
-    assert "-js" in services["nats"]["command"]
     for name in ("upload", "analyzer"):
-        for dep in ("postgres", "nats"):
+        for dep in ("postgres", *nats_nodes):
             assert services[name]["depends_on"][dep]["condition"] == "service_healthy"
     assert services["analyzer"]["depends_on"]["advisor"]["condition"] == "service_healthy"
     assert "./gateway/envoy.compose.yaml:/etc/envoy/envoy.yaml:ro" in services["envoy"]["volumes"]
+
+
+def test_the_shape_past_one_machine_nats_cluster_and_replicas() -> None:
+    services = _compose()["services"]
+    nodes = {f"nats-{i}": services[f"nats-{i}"] for i in (1, 2, 3)}
+    volumes = set()
+    for name, node in nodes.items():
+        command = node["command"]
+        assert "-js" in command and command[command.index("-n") + 1] == name
+        assert command[command.index("--cluster_name") + 1] == "fitcoach"
+        routes = set(command[command.index("--routes") + 1].split(","))
+        assert routes == {f"nats://{other}:6222" for other in nodes if other != name}
+        volumes.add(node["volumes"][0].split(":")[0])
+    assert len(volumes) == 3  # each node its own store
+    for name in ("upload", "analyzer"):
+        assert services[name]["deploy"]["replicas"] == 2
+        env = services[name]["environment"]
+        assert env["NATS_URL"] == ",".join(f"nats://{node}:4222" for node in nodes)
+        assert env["NATS_STREAM_REPLICAS"] == "${NATS_STREAM_REPLICAS:-3}"
+    # Envoy resolves each service name to every replica (STRICT_DNS) and health-checks each one.
+    gateway = yaml.safe_load(COMPOSE_GATEWAY.read_text())
+    clusters = {c["name"]: c for c in gateway["static_resources"]["clusters"]}
+    for name in ("upload", "analyzer"):
+        assert clusters[name]["type"] == "STRICT_DNS" and clusters[name]["health_checks"]
+        (endpoint,) = clusters[name]["load_assignment"]["endpoints"][0]["lb_endpoints"]
+        assert endpoint["endpoint"]["address"]["socket_address"]["address"] == name
 
 
 @pytest.mark.parametrize("service", ["upload", "analyzer", "advisor"])

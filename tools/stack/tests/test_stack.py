@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ import jwt
 import pytest
 from fitcoach_stack.process import ServerStartError, port_open
 from fitcoach_stack.pytest_plugin import S3Bucket
-from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, _grpc_healthy, read_env_file
+from fitcoach_stack.stack import CLUSTER_SHAPE, SERVICES, ServiceExited, Stack, _grpc_healthy, read_env_file
 
 FAKE = Path(__file__).with_name("fake_service.py")
 
@@ -162,3 +163,93 @@ def test_cli_runs_the_embedded_servers_until_signalled_and_keeps_data(tmp_path: 
     assert proc.returncode == 0, output
     assert _children_of_data_dir(data_dir) == []
     assert os.stat(data_dir / "postgres" / "pgdata" / "PG_VERSION")
+
+
+def _envoy_hosts(stack: Stack, cluster: str) -> dict[str, str]:
+    """host:port → health flags of one gateway cluster, from Envoy's admin /clusters."""
+    import urllib.request
+
+    assert stack.envoy is not None
+    with urllib.request.urlopen(f"{stack.envoy.admin_url}/clusters", timeout=2) as resp:
+        lines = resp.read().decode().splitlines()
+    return {
+        line.split("::")[1]: line.rsplit("::", 1)[-1]
+        for line in lines
+        if line.startswith(f"{cluster}::") and "::health_flags::" in line
+    }
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s  # generous: Envoy checks every second, the machine is shared
+    while not condition():
+        assert time.monotonic() < deadline, f"not {what} within {timeout_s:.0f} s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_cluster_shape_runs_replicas_and_a_nats_cluster_and_restarts_parts_in_place(
+    tmp_path: Path, database_url: str, s3_bucket: S3Bucket
+) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, **s3_bucket.env()}
+    with Stack(
+        tmp_path / "stack", env=env, durable=False, service_commands=fake(),
+        service_env={"FAKE_ENV_DIR": str(tmp_path)}, **CLUSTER_SHAPE,
+    ) as stack:  # fmt: skip
+        assert sorted(stack.killable()) == sorted(
+            ["advisor", "upload", "upload-2", "analyzer", "analyzer-2", "nats-1", "nats-2", "nats-3", "envoy"]
+        )
+        # Envoy balances over both replicas of each, and sees them healthy.
+        upload_hosts = {stack.service_address(name) for name in ("upload", "upload-2")}
+        assert set(_envoy_hosts(stack, "upload")) == upload_hosts
+        assert set(_envoy_hosts(stack, "analyzer")) == {
+            stack.service_address(name) for name in ("analyzer", "analyzer-2")
+        }
+        # The services reach every NATS node and keep the stream on all three.
+        service_env = json.loads((tmp_path / "upload.json").read_text())
+        assert service_env["NATS_URL"] == stack.nats.url and len(stack.nats.url.split(",")) == 3
+        assert service_env["NATS_STREAM_REPLICAS"] == "3"
+        assert _stream_replicas(stack.nats.url) == 3
+
+        # A replica killed: Envoy takes it out of rotation, the other answers; started again, on its port.
+        stack.kill("upload-2")
+        assert not port_open("127.0.0.1", stack.service_ports["upload-2"])
+        _wait_for(lambda: _envoy_hosts(stack, "upload")[stack.service_address("upload-2")] != "healthy",
+                  "taken out of rotation")  # fmt: skip
+        assert _grpc_healthy(stack.gateway_address, "fitcoach.upload.v1.UploadService", upstream="upload")
+        stack.start_again("upload-2")
+        _wait_for(lambda: set(_envoy_hosts(stack, "upload").values()) == {"healthy"}, "back in rotation")
+
+        # A NATS node and the gateway itself, killed and started again on their own ports.
+        node = stack.nats.nodes[1]
+        stack.kill(node.name)
+        assert not port_open("127.0.0.1", node.port)
+        stack.start_again(node.name)
+        assert port_open("127.0.0.1", node.port) and _stream_replicas(stack.nats.url) == 3
+        stack.kill("envoy")
+        assert not port_open("127.0.0.1", stack.gateway_port)
+        stack.start_again("envoy")
+        assert _grpc_healthy(stack.gateway_address, "fitcoach.upload.v1.UploadService", upstream="upload")
+
+
+def _stream_replicas(nats_url: str) -> int:
+    async def read() -> int:
+        from fitcoach_runtime.events import connect_nats
+        from fitcoach_runtime.settings import NatsSettings
+
+        nc = await connect_nats(NatsSettings(url=nats_url), "stack-test")
+        try:
+            # Right after a node restarts, a JetStream API request can time out while the cluster settles
+            # (a new meta leader): asked again, within a generous bound for a loaded machine.
+            js = nc.jetstream(timeout=3)
+            for attempt in range(10):
+                try:
+                    info = await js.stream_info("FITCOACH_UPLOADS")
+                    return int(info.config.num_replicas or 1)
+                except TimeoutError:
+                    if attempt == 9:
+                        raise
+            raise AssertionError("unreachable")
+        finally:
+            await nc.close()
+
+    return int(asyncio.run(read()))

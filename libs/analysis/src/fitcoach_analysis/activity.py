@@ -15,7 +15,7 @@ from .profile import AthleteProfile
 from .session import analyze_session
 
 # Bump when a formula changes: stored results carry the version that produced them.
-ANALYZER_VERSION = "0.3.0"
+ANALYZER_VERSION = "0.4.0"
 
 _SUM_KEYS = (
     "distance_m",

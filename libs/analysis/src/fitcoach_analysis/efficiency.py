@@ -20,7 +20,9 @@ RUN_SPORTS = frozenset({"running"})
 def efficiency_factor(output: float | None, avg_hr_bpm: float | None) -> float | None:
     if output is None or not avg_hr_bpm:
         return None
-    return output / avg_hr_bpm
+    # A heart rate of a denormal bpm (garbage, never a real strap's) overflows the ratio: no EF then.
+    ef = output / avg_hr_bpm
+    return ef if np.isfinite(ef) else None
 
 
 def power_decoupling_pct(power_1hz: Array, hr_1hz: Array) -> float | None:
@@ -55,7 +57,9 @@ def speed_decoupling_pct(
 def _decoupling(ef1: float | None, ef2: float | None) -> float | None:
     if ef1 is None or ef2 is None or ef1 == 0:
         return None
-    return (ef1 - ef2) / ef1 * 100.0
+    # An EF of almost nothing (a few denormal watts) overflows the ratio too.
+    pct = (ef1 - ef2) / ef1 * 100.0
+    return pct if np.isfinite(pct) else None
 
 
 def efficiency_metrics(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import grpc
 
 
@@ -58,3 +59,37 @@ class ResourceExhausted(DomainError):
     """A limit of the caller's is reached (too many open streams, say)."""
 
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+# A dependency failing in a way that a later attempt can outlive: the database restarting, shutting down, out
+# of connections or aborting a transaction for a retry; a connection refused, reset or timed out.
+_TRANSIENT = (
+    asyncpg.PostgresConnectionError,  # 08: the connection failed or was lost mid-call
+    asyncpg.OperatorInterventionError,  # 57: shutting down, starting up, crash recovery
+    asyncpg.InsufficientResourcesError,  # 53: too many connections
+    asyncpg.TransactionRollbackError,  # 40: serialization failure, deadlock
+    # A pooled connection that just got the dying server's FATAL message but not yet its close: the next
+    # query fails with "cannot switch to state 15; another operation (2) is in progress" (seen by the chaos
+    # soak when PostgreSQL was killed). The pool drops that connection when it comes back.
+    asyncpg.InternalClientError,
+    ConnectionError,
+    TimeoutError,
+)
+UNAVAILABLE_MESSAGE = "a service this call needs is temporarily unavailable; retry"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when `exc` means "a dependency is briefly unavailable": the caller should get UNAVAILABLE (which
+    clients retry) rather than INTERNAL (which they must not).
+
+    Errors raised while handling such a failure count too: when the database dies inside a transaction, the
+    rollback fails with InterfaceError("the underlying connection is closed"), which hides the first error as
+    its __context__."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _TRANSIENT):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

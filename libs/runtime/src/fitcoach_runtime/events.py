@@ -36,9 +36,11 @@ async def connect_nats(settings: NatsSettings, name: str) -> Client:
     )
 
 
-def stream_config(stream_name: str) -> StreamConfig:
+def stream_config(stream_name: str, replicas: int = 1) -> StreamConfig:
+    """`replicas` copies of every event on as many cluster nodes (NATS_STREAM_REPLICAS; 1 on one server)."""
     return StreamConfig(
         name=stream_name,
+        num_replicas=replicas,
         subjects=STREAM_SUBJECTS,
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
@@ -48,9 +50,10 @@ def stream_config(stream_name: str) -> StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, stream_name: str) -> None:
-    """Create the stream, or bring an existing one to the expected configuration."""
-    config = stream_config(stream_name)
+async def ensure_stream(js: JetStreamContext, stream_name: str, replicas: int = 1) -> None:
+    """Create the stream, or bring an existing one to the expected configuration (a changed replica count
+    included: JetStream moves a clustered stream to the new count in place)."""
+    config = stream_config(stream_name, replicas)
     try:
         await js.stream_info(stream_name)
     except NotFoundError:

@@ -41,7 +41,14 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
 from .auth import Verifier, set_principal
-from .errors import DeadlineExceeded, DomainError, InvalidArgument, Unauthenticated
+from .errors import (
+    UNAVAILABLE_MESSAGE,
+    DeadlineExceeded,
+    DomainError,
+    InvalidArgument,
+    Unauthenticated,
+    is_transient,
+)
 from .logging import configure_logging
 from .settings import ServerSettings, SettingsError
 
@@ -241,6 +248,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             if isinstance(exc, DomainError):
                 REQUESTS.labels(method, exc.code.name).inc()
                 await context.abort(exc.code, exc.message)
+            if is_transient(exc):
+                REQUESTS.labels(method, "UNAVAILABLE").inc()
+                log.warning("a dependency is unavailable in %s: %r", method, exc)
+                await context.abort(grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
             REQUESTS.labels(method, "INTERNAL").inc()
             log.error("unhandled error in %s", method, exc_info=exc)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")

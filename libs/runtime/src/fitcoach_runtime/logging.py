@@ -28,6 +28,11 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
+def context_field(name: str) -> Any:
+    """A field bound by an enclosing log_context (None when there is none)."""
+    return _context.get().get(name)
+
+
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     extra = getattr(record, "fields", None)
     return {**_context.get(), **(extra if isinstance(extra, dict) else {})}

@@ -160,6 +160,13 @@ class NatsSettings:
 
     url: str = env_field("NATS_URL")
     stream: str = env_field("NATS_STREAM", "FITCOACH_UPLOADS")
+    # Copies of the stream (and its consumers) kept on distinct cluster nodes: 3 on a 3-node cluster survives
+    # the loss of one node; 1 on a single server.
+    stream_replicas: int = env_field("NATS_STREAM_REPLICAS", 1)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.stream_replicas <= 5:
+            raise ValueError(f"NATS_STREAM_REPLICAS must be 1 to 5, got {self.stream_replicas}")
 
     @property
     def servers(self) -> list[str]:

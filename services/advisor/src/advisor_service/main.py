@@ -7,7 +7,7 @@ from fitcoach_runtime.grpc_server import GrpcService, RunningServer, ServiceReso
 from fitcoach_runtime.settings import load_settings
 
 from advisor_service.gemini import GeminiCoach
-from advisor_service.service import Advisor
+from advisor_service.service import Advisor, AnswerMemo
 from advisor_service.servicer import SERVICE_NAME, AdvisorServicer
 from advisor_service.settings import AdvisorSettings
 
@@ -24,7 +24,7 @@ async def build(resources: ServiceResources, settings: AdvisorSettings) -> Runni
             GrpcService(
                 SERVICE_NAME,
                 advisor_service_pb2_grpc.add_AdvisorServiceServicer_to_server,
-                AdvisorServicer(Advisor(online)),
+                AdvisorServicer(Advisor(online, memo=AnswerMemo(settings.memo.size, settings.memo.ttl_s))),
             )
         ],
         # Called service-to-service by the analyzer only, never by end users, yet reachable through the

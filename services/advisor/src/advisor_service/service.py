@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from prometheus_client import Counter
@@ -40,12 +42,74 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class AnswerMemo:
+    """The advice written lately, by question (input hash + whether only the offline coach may answer).
+
+    The analyzer asks again when it lost an answer before storing it (its database failed, it crashed, a
+    second delivery of the event raced the first); the same inputs then get the same advice again instead of
+    a second Gemini call. Identical questions asked at once share one generation, which runs on even if the
+    caller that started it goes away. Memory only, bounded in size and age: the advisor keeps nothing durable.
+    """
+
+    def __init__(self, size: int = 4096, ttl_s: float = 3600.0, clock: Callable[[], float] = time.monotonic):
+        self.size = size
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._answers: OrderedDict[tuple[str, bool], tuple[float, Advice]] = OrderedDict()
+        self._writing: dict[tuple[str, bool], asyncio.Task[Advice]] = {}
+
+    def _recall(self, key: tuple[str, bool]) -> Advice | None:
+        entry = self._answers.get(key)
+        if entry is None or self.clock() - entry[0] > self.ttl_s:
+            self._answers.pop(key, None)
+            return None
+        self._answers.move_to_end(key)
+        return entry[1]
+
+    def _remember(self, key: tuple[str, bool], task: asyncio.Task[Advice]) -> None:
+        self._writing.pop(key, None)
+        if task.cancelled() or task.exception() is not None or self.size <= 0:
+            return
+        self._answers[key] = (self.clock(), task.result())
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+
+    async def answer(
+        self, key: tuple[str, bool], write: Callable[[], Awaitable[Advice]]
+    ) -> tuple[Advice, bool]:
+        """(advice, reused): the remembered answer to `key`, or the one `write()` produces now."""
+        remembered = self._recall(key)
+        if remembered is not None:
+            return remembered, True
+        task = self._writing.get(key)
+        reused = task is not None
+        if task is None:
+            task = asyncio.ensure_future(write())
+            self._writing[key] = task
+            task.add_done_callback(lambda done: self._remember(key, done))
+        return await asyncio.shield(task), reused
+
+
 class Advisor:
     """Gemini when configured, the offline coach otherwise or when Gemini fails: a caller always gets advice."""
 
-    def __init__(self, online: OnlineCoach | None, *, clock: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(
+        self,
+        online: OnlineCoach | None,
+        *,
+        clock: Callable[[], dt.datetime] = _now,
+        memo: AnswerMemo | None = None,
+    ) -> None:
         self.online = online
         self.clock = clock
+        self.memo = memo or AnswerMemo()
+
+    async def answer(
+        self, request: AdviceRequest, *, time_left_s: float | None = None
+    ) -> tuple[Advice, bool]:
+        """(advice, reused): what generate() says, unless these inputs were answered lately (see AnswerMemo)."""
+        key = (input_hash(request), request.offline_only)
+        return await self.memo.answer(key, lambda: self.generate(request, time_left_s=time_left_s))
 
     async def generate(self, request: AdviceRequest, *, time_left_s: float | None = None) -> Advice:
         """Advice for `request`; `time_left_s` is the caller's remaining deadline, if it sent one."""

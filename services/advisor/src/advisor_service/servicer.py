@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from typing import Any
 
 from fitcoach.advisor.v1 import advisor_service_pb2 as pb
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as pb_grpc
 from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from fitcoach_runtime.errors import InvalidArgument
+from fitcoach_runtime.grpc_client import ACTIVITY_ID_METADATA
 from fitcoach_runtime.grpc_server import ServicerContext
+from fitcoach_runtime.logging import log_context
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from .domain import Advice, AdviceRequest, Athlete, Engine, Workout, parse_day
 from .service import Advisor
+
+log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AdvisorService"].full_name
 
@@ -91,6 +97,17 @@ def advice_to_proto(advice: Advice) -> pb.Advice:
     return message
 
 
+def caller_activity_id(context: ServicerContext) -> str | None:
+    """The activity the caller says the call is for (a UUID, for the logs only); None when absent or odd."""
+    for key, value in context.invocation_metadata() or ():
+        if key == ACTIVITY_ID_METADATA and isinstance(value, str):
+            try:
+                return str(uuid.UUID(value))
+            except ValueError:
+                return None
+    return None
+
+
 class AdvisorServicer(pb_grpc.AdvisorServiceServicer):
     def __init__(self, advisor: Advisor) -> None:
         self.advisor = advisor
@@ -100,7 +117,21 @@ class AdvisorServicer(pb_grpc.AdvisorServiceServicer):
     ) -> pb.GenerateAdviceResponse:
         # Honour the caller's deadline: Gemini gets what is left of it, so the offline coach still answers
         # in time instead of the call ending in DEADLINE_EXCEEDED.
-        advice = await self.advisor.generate(
-            request_from_proto(request), time_left_s=context.time_remaining()
-        )
+        activity_id = caller_activity_id(context)
+        with log_context(**({"activity_id": activity_id} if activity_id else {})):
+            advice, reused = await self.advisor.answer(
+                request_from_proto(request), time_left_s=context.time_remaining()
+            )
+            # The request log: one line per answer, `reused` when no coach was asked (the chaos soak counts
+            # both per activity).
+            log.info(
+                "advice answered",
+                extra={
+                    "fields": {
+                        "engine": advice.engine.value,
+                        "input_hash": advice.input_hash,
+                        "reused": reused,
+                    }
+                },
+            )
         return pb.GenerateAdviceResponse(advice=advice_to_proto(advice))

@@ -71,7 +71,20 @@ class CallerSettings:
 
 
 @dataclass(frozen=True)
+class MemoSettings:
+    """Answers remembered for callers that ask again for the same inputs (see service.AnswerMemo)."""
+
+    size: int = env_field("ADVISOR_MEMO_SIZE", 4096)
+    ttl_s: float = env_field("ADVISOR_MEMO_TTL_S", 3600.0)
+
+    def __post_init__(self) -> None:
+        if self.size < 0 or self.ttl_s < 0:
+            raise ValueError("ADVISOR_MEMO_SIZE and ADVISOR_MEMO_TTL_S must be >= 0 (0 = remember nothing)")
+
+
+@dataclass(frozen=True)
 class AdvisorSettings:
     server: ServerSettings
     gemini: GeminiSettings
     callers: CallerSettings
+    memo: MemoSettings

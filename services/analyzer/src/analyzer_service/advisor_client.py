@@ -8,7 +8,7 @@ import logging
 import grpc
 from fitcoach.advisor.v1 import advisor_service_pb2 as advisor_pb2
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
-from fitcoach_runtime.grpc_client import bearer
+from fitcoach_runtime.grpc_client import bearer, job_metadata
 from google.protobuf import json_format
 
 from .domain import AdviceRecord, AdviceRequest, AdvisorUnavailable
@@ -55,7 +55,7 @@ class GrpcAdvisor:
         for attempt in range(1, self.attempts + 1):
             try:
                 response = await self.stub.GenerateAdvice(
-                    message, timeout=self.timeout_s, metadata=self._metadata
+                    message, timeout=self.timeout_s, metadata=self._metadata + job_metadata()
                 )
             except grpc.aio.AioRpcError as exc:
                 log.warning(

@@ -99,9 +99,12 @@ class UploadConsumer:
         settings: ConsumerSettings,
         process: Process,
         dead_letter: DeadLetterWriter,
+        *,
+        stream_replicas: int = 1,
     ) -> None:
         self.js = js
         self.stream = stream
+        self.stream_replicas = stream_replicas
         self.settings = settings
         self.process = process
         self.dead_letter = dead_letter
@@ -113,7 +116,7 @@ class UploadConsumer:
 
     async def start(self) -> None:
         """Ensure the stream, create (or update) the durable consumer explicitly, then start fetching."""
-        await ensure_stream(self.js, self.stream)
+        await ensure_stream(self.js, self.stream, self.stream_replicas)
         # pull_subscribe() would silently keep an existing durable's old settings: create it explicitly.
         await self.js.add_consumer(self.stream, consumer_config(self.settings))
         self._loop_task = asyncio.create_task(self._run(), name="analyzer-consumer")

@@ -99,6 +99,7 @@ async def build(
             settings.consumer,
             lambda job, final: pipeline.process(job, final_attempt=final),
             lambda letter, fail: repo.write_dead_letter(letter, fail_activity=fail),
+            stream_replicas=settings.nats.stream_replicas,
         )
         await consumer.start()
         # Registered after the NATS connection, so it runs first: in-flight events finish (or are left

@@ -59,7 +59,9 @@ class ActivityNotifier:
                 log.warning("notification connection lost; reconnecting")
             except asyncio.CancelledError:
                 if conn is not None and not conn.is_closed():
-                    await conn.close(timeout=2)
+                    # A failing close must not replace the cancellation (the task would never stop).
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
                 raise
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("cannot listen for activity changes: %s", exc)

@@ -46,7 +46,7 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
     nc = await connect_nats(settings.nats, "upload")
     resources.push_async_callback(nc.close)
     js = nc.jetstream()
-    await ensure_stream(js, settings.nats.stream)
+    await ensure_stream(js, settings.nats.stream, settings.nats.stream_replicas)
 
     s3 = await resources.enter_async_context(s3_client(settings.storage))
     s3_public = s3

@@ -228,15 +228,28 @@ class OutboxRepository:
     async def wake_ups(self, on_notify: Callable[[], None]) -> AsyncIterator[Callable[[], bool]]:
         """Call `on_notify` whenever an outbox row is committed (holds one pooled connection).
 
-        Yields a function telling whether the listening connection is still open."""
+        Yields a function telling whether the listening connection is still open. When the connection is
+        lost (the database restarted) `on_notify` is called too, so the caller notices at once."""
         async with self.pool.acquire() as conn:
+            lost = False
 
             def listener(*_: object) -> None:
                 on_notify()
 
+            def on_lost(*_: object) -> None:
+                nonlocal lost
+                lost = True
+                on_notify()
+
+            # Asked through a termination listener, not conn.is_closed(): once the connection died the pool
+            # takes it back, and any call on it raises InterfaceError — which, raised here while a
+            # CancelledError unwinds, would replace it and the relay would never stop.
+            conn.add_termination_listener(on_lost)
             await conn.add_listener(OUTBOX_CHANNEL, listener)
             try:
-                yield lambda: not conn.is_closed()
+                yield lambda: not lost
             finally:
-                if not conn.is_closed():
-                    await conn.remove_listener(OUTBOX_CHANNEL, listener)
+                if not lost:
+                    with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+                        await conn.remove_listener(OUTBOX_CHANNEL, listener)
+                        conn.remove_termination_listener(on_lost)

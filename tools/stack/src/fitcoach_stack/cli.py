@@ -12,7 +12,7 @@ from types import FrameType
 
 from fitcoach_stack.fixtures import FIT
 from fitcoach_stack.process import ServerStartError
-from fitcoach_stack.stack import SERVICES, ServiceExited, Stack, server_kinds
+from fitcoach_stack.stack import CLUSTER_SHAPE, SERVICES, ServiceExited, Stack, server_kinds
 
 
 def _ready_message(stack: Stack) -> str:
@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         services=args.services,
         cors_origins=args.cors_origin or ("http://localhost:5173", "http://127.0.0.1:5173"),
         web=not args.no_web,
+        **(CLUSTER_SHAPE if args.cluster else {}),
     )
     code = 0
     try:
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_p.add_argument(
         "--no-web", action="store_true", help="do not serve the web app (no `make web` build needed)"
+    )
+    run_p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the shape past one machine: a 3-node NATS JetStream cluster (stream replicated 3 times), "
+        "2 upload and 2 analyzer replicas behind Envoy (make run-cluster)",
     )
     args = parser.parse_args(argv)
     if args.command == "run":

