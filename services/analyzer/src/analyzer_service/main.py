@@ -34,7 +34,7 @@ from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
 from .trends import TrendService
-from .worker import DecodeWorker, WorkerLimits
+from .worker import AnalysisCode, DecodePool, WorkerLimits
 
 SERVICE_NAME = activity_service_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
 # The gateway sends all reflection to the analyzer (Envoy cannot merge answers from several upstreams), so it
@@ -46,14 +46,21 @@ REFLECTED_SERVICES = (
 )
 
 
-async def build(resources: ServiceResources, settings: AnalyzerSettings) -> RunningServer:
-    # Keep BLAS in the decode workers single-threaded: they are many small processes, not one big one.
+async def build(
+    resources: ServiceResources, settings: AnalyzerSettings, *, analysis_code: AnalysisCode | None = None
+) -> RunningServer:
+    """analysis_code: what the decode workers run; only tests pass one (hostile stand-ins), the service
+    always runs the real analysis library."""
+    # Keep BLAS in the decode workers single-threaded: they are one process per core already.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     decode = settings.decode
-    worker = DecodeWorker(
-        WorkerLimits(decode.timeout_s, decode.memory_mb, decode.stream_points, decode.function)
+    workers = DecodePool(
+        WorkerLimits(decode.timeout_s, decode.memory_mb, decode.stream_points, decode.worker_max_jobs),
+        decode.pool_size,
+        analysis_code,
     )
-    worker.warm_up()
+    await workers.start()
+    resources.push_async_callback(workers.close)
 
     pool = await create_pool(settings.database, init=pool_init())
     resources.push_async_callback(pool.close)
@@ -76,10 +83,11 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     pipeline = AnalysisPipeline(
         repo,
         ObjectReader(s3, settings.decode.max_bytes),
-        worker,
+        workers,
         advisor,
         analyzer_version=ANALYZER_VERSION,
         history_days=settings.advisor.history_days,
+        lease_s=settings.consumer.lease_s,
     )
 
     nc = await connect_nats(settings.nats, "analyzer")
@@ -125,9 +133,11 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     )
 
 
-async def main() -> None:
+async def main(analysis_code: AnalysisCode | None = None) -> None:
     settings = load_settings(AnalyzerSettings)
-    await run_service("analyzer", settings.server, lambda resources: build(resources, settings))
+    await run_service(
+        "analyzer", settings.server, lambda resources: build(resources, settings, analysis_code=analysis_code)
+    )
 
 
 def run() -> None:

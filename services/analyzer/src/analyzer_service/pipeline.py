@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,20 +18,24 @@ from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from fitcoach_analysis.profile import AthleteProfile
 
 from .domain import (
+    ActivityBusy,
     AdviceRecord,
     AdviceRequest,
     AdvisorUnavailable,
+    AnalysisBug,
     AnalysisResult,
     ClaimOutcome,
+    FailureKind,
     FileRejected,
     UploadJob,
 )
+from .lease import Lease
 from .trends import fitness_days_and_history
 
 if TYPE_CHECKING:
     from .objects import ObjectReader
     from .repository import Repository
-    from .worker import DecodeWorker
+    from .worker import DecodePool
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,11 @@ _WORKOUT_COUNTS = ("dive_count",)
 # (MetricSet moving_speed_mps), not the device's average over timer time, when the analysis has it.
 _ADVISED_SPEED = ("moving_speed_mps", "avg_speed_mps")
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
+# What the athlete reads when our code, not the file, failed (operators see the details).
+INTERNAL_ERROR_REASON = (
+    "FitCoach could not analyze this file because of an error on our side, not in your file; "
+    "it will be analyzed again once the error is fixed"
+)
 
 
 class Advisor(Protocol):
@@ -162,11 +172,12 @@ class AnalysisPipeline:
         self,
         repo: Repository,
         reader: ObjectReader,
-        worker: DecodeWorker,
+        worker: DecodePool,
         advisor: Advisor,
         *,
         analyzer_version: str,
         history_days: int = 28,
+        lease_s: float = 30.0,
     ) -> None:
         self.repo = repo
         self.reader = reader
@@ -174,39 +185,56 @@ class AnalysisPipeline:
         self.advisor = advisor
         self.version = analyzer_version
         self.history_days = history_days
+        self.lease_s = lease_s
 
     async def process(self, job: UploadJob, *, final_attempt: bool) -> str:
-        """ "analyzed", "failed" (bad file: the caller terminates the event) or "skipped" (already done).
+        """ "analyzed", "failed" (bad file: the caller terminates the event), "internal_error" (our code failed
+        on the file: terminated too; a later delivery or a replay analyzes it again) or "skipped" (done).
 
-        Infrastructure errors propagate so the caller retries later; nothing here is half-committed.
+        ActivityBusy when another delivery is at work on the activity; infrastructure errors propagate. Either
+        way the caller retries later; nothing here is half-committed.
         """
-        claim = await self.repo.claim(job.activity_id, job.user_id, self.version)
-        if claim is ClaimOutcome.DELETED:
+        asked = time.monotonic()
+        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, self.lease_s)
+        if claim.outcome is ClaimOutcome.DELETED:
             log.info("activity was deleted by its owner; nothing to do")
             return "skipped"
-        if claim is ClaimOutcome.DONE:
+        if claim.outcome is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return "skipped"
-        # Read once: the analysis and the advice of one delivery see the same profile.
-        profile = await self.repo.profile(job.user_id)
-        result = None
-        if claim is ClaimOutcome.ANALYZE:
-            try:
-                data = await self.reader.read_verified(job.bucket, job.object_key, job.sha256)
-                analysis = await self.worker.analyze(data, profile)
-            except FileRejected as exc:
-                reason = str(exc)
-                await self.repo.mark_failed(job.activity_id, self.version, reason)
-                log.info("analysis failed", extra={"fields": {"reason": reason}})
-                return "failed"
-            analyzed = result_from_analysis(job, analysis, profile)
-            # When this version's row already existed it is kept, and the advice must follow the kept one.
-            if await self.repo.store_result(analyzed):
-                result = analyzed
-            log.info(
-                "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
-            )
-        await self.advise(job, profile, result, final_attempt=final_attempt)
+        if claim.outcome is ClaimOutcome.BUSY:
+            log.info("another delivery is working on this activity")
+            raise ActivityBusy(claim.retry_in_s)
+        async with Lease(self.repo, job.activity_id, claim.token, self.lease_s, claimed_at=asked) as lease:
+            # Read once: the analysis and the advice of one delivery see the same profile.
+            profile = await self.repo.profile(job.user_id)
+            result = None
+            if claim.outcome is ClaimOutcome.ANALYZE:
+                try:
+                    data = await self.reader.read_verified(job.bucket, job.object_key, job.sha256)
+                    analysis = await self.worker.analyze(data, profile)
+                except FileRejected as exc:
+                    reason = str(exc)
+                    await self.repo.mark_failed(
+                        job.activity_id, self.version, lease.token, FailureKind.BAD_FILE, reason
+                    )
+                    log.info("analysis failed", extra={"fields": {"reason": reason}})
+                    return "failed"
+                except AnalysisBug as exc:
+                    await self.repo.mark_failed(
+                        job.activity_id, self.version, lease.token, FailureKind.INTERNAL_ERROR,
+                        INTERNAL_ERROR_REASON, str(exc),
+                    )  # fmt: skip
+                    log.error("analysis failed: internal error", extra={"fields": {"error": str(exc)}})
+                    return "internal_error"
+                analyzed = result_from_analysis(job, analysis, profile)
+                # When this version's row already existed it is kept, and the advice must follow the kept one.
+                if await self.repo.store_result(analyzed, lease.token):
+                    result = analyzed
+                log.info(
+                    "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
+                )
+            await self.advise(job, profile, result, lease, final_attempt=final_attempt)
         return "analyzed"
 
     async def advise(
@@ -214,6 +242,7 @@ class AnalysisPipeline:
         job: UploadJob,
         profile: AthleteProfile | None,
         result: AnalysisResult | None,
+        lease: Lease,
         *,
         final_attempt: bool,
     ) -> None:
@@ -233,15 +262,16 @@ class AnalysisPipeline:
         digest = request_hash(request)
         if await self.repo.advice_by_hash(job.activity_id, digest) is not None:
             log.info("advice for these inputs exists; not asking again")
-            await self.repo.mark_advice_ready(job.activity_id)
+            await self.repo.mark_advice_ready(job.activity_id, lease.token)
             return
+        lease.check()  # never two advisor calls for one activity: only while surely the lease holder
         try:
             advice = await self.advisor.generate(request, digest)
         except AdvisorUnavailable as exc:
             if not final_attempt:
                 raise
-            await self.repo.mark_advice_failed(job.activity_id, str(exc))
+            await self.repo.mark_advice_failed(job.activity_id, lease.token, str(exc))
             log.warning("advice failed", extra={"fields": {"error": str(exc)}})
             return
-        await self.repo.store_advice(job.activity_id, job.user_id, advice)
+        await self.repo.store_advice(job.activity_id, advice, lease.token)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})
