@@ -63,6 +63,19 @@ async def test_streams_created_concurrently_from_scratch(nats_server: Any) -> No
             await client.close()
 
 
+async def _publish_once_leader_answers(js: Any, payload: bytes, msg_id: str, within_s: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        try:
+            await js.publish(SUBJECT_UPLOAD_COMPLETED, payload, headers={"Nats-Msg-Id": msg_id}, timeout=2)
+            return
+        except Exception:
+            assert asyncio.get_running_loop().time() < deadline, (
+                f"no stream leader took a publish in {within_s} s"
+            )
+            await asyncio.sleep(0.25)
+
+
 async def test_the_stream_is_replicated_as_configured_and_survives_losing_a_node(nats_cluster: Any) -> None:
     settings = load_settings(NatsSettings, {"NATS_URL": nats_cluster.url, "NATS_STREAM_REPLICAS": "3"})
     assert len(settings.servers) == 3
@@ -74,22 +87,15 @@ async def test_the_stream_is_replicated_as_configured_and_survives_losing_a_node
         assert info.config.num_replicas == 3
         assert info.cluster is not None and info.cluster.leader
         assert len(info.cluster.replicas or []) == 2  # the leader plus two followers: one copy per node
-        await js.publish(SUBJECT_UPLOAD_COMPLETED, b"before", headers={"Nats-Msg-Id": "e-1"})
+        # A stream created a moment ago may not take publishes on every node yet (its subjects' interest is
+        # still spreading through the cluster): wait for that as for a new leader below.
+        await _publish_once_leader_answers(js, b"before", "e-1")
 
         # The node leading the stream dies: the other two elect a new leader and keep every event.
         leader = next(node for node in nats_cluster.nodes if node.name == info.cluster.leader)
         leader.kill()
-        deadline = asyncio.get_running_loop().time() + 30
-        while True:
-            try:
-                await js.publish(
-                    SUBJECT_UPLOAD_COMPLETED, b"after", headers={"Nats-Msg-Id": "e-2"}, timeout=2
-                )
-                break
-            except Exception:
-                # Until the client has failed over and a new leader is elected, a publish is refused.
-                assert asyncio.get_running_loop().time() < deadline, "no new stream leader within 30 s"
-                await asyncio.sleep(0.25)
+        # Until the client has failed over and a new leader is elected, a publish is refused.
+        await _publish_once_leader_answers(js, b"after", "e-2")
         info = await js.stream_info(STREAM)
         assert info.state.messages == 2
         assert info.cluster is not None and info.cluster.leader != leader.name

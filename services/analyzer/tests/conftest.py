@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,6 +37,13 @@ from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_se
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
 from fitcoach_stack.fixtures import FIT as FIXTURES
+
+# --import-mode=importlib does not put test folders on sys.path; the helpers live in analyzer_testkit/ (and
+# decode workers must import the stand-ins by name).
+TESTS_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS_DIR))
+
+from analyzer_testkit.stand_ins import STAND_INS  # noqa: E402
 
 GOOD_RUN = FIXTURES / "run-fenix2-gps-hr.fit"
 JWT_SECRET = "analyzer-tests-secret-" + "x" * 32
@@ -86,7 +95,12 @@ class Harness:
     settings: AnalyzerSettings
     stub: pb_grpc.ActivityServiceStub
     channel: grpc.aio.Channel
+    resources: ServiceResources
     env: dict[str, str] = field(default_factory=dict)
+
+    async def stop(self) -> None:
+        """Stop this analyzer (consumer, gRPC server, decode workers), as a deploy would."""
+        await self.resources.aclose()
 
     def token(self, user_id: str) -> tuple[tuple[str, str], ...]:
         return bearer(mint_dev_token(JWT_SECRET, issuer=self.settings.auth.issuer, user_id=user_id))
@@ -191,6 +205,18 @@ class Harness:
     async def consumer_info(self) -> Any:
         return await self.js.consumer_info(STREAM, "analyzer")
 
+    async def acked(self, messages: int = 1, within_s: float = 20.0) -> Any:
+        """Consumer info once `messages` stream messages were delivered and nothing is pending or unacked.
+
+        The ack follows the commit, so a test that saw a row settle waits here before looking at the stream."""
+        deadline = time.monotonic() + within_s
+        while True:
+            info = await self.consumer_info()
+            if info.delivered.stream_seq >= messages and (info.num_ack_pending, info.num_pending) == (0, 0):
+                return info
+            assert time.monotonic() < deadline, info
+            await asyncio.sleep(0.05)
+
 
 def analyzer_env(
     database_url: str, nats_url: str, s3_env: Mapping[str, str], advisor_port: int, **overrides: str
@@ -208,6 +234,7 @@ def analyzer_env(
         "ADVISOR_SERVICE_TOKEN": ADVISOR_SERVICE_TOKEN,
         "ADVISOR_TIMEOUT_S": "10",
         "DECODE_TIMEOUT_S": "30",
+        "DECODE_WORKERS": "1",  # one file at a time in most tests; tests that need more say so
         "CONSUMER_FETCH_TIMEOUT_S": "1",
         "CONSUMER_ACK_WAIT_S": "10",
         "CONSUMER_NAK_BASE_DELAY_S": "0.2",
@@ -253,11 +280,13 @@ async def analyzer_factory(
         await ensure_stream(nc.jetstream(), STREAM)  # as the upload service does; events can be published
         s3 = await stack.enter_async_context(s3_client(s3_bucket.settings()))
 
-        async def start(**overrides: str) -> Harness:
+        async def start(stand_in: str | None = None, **overrides: str) -> Harness:
+            """stand_in: run that entry of analyzer_testkit.stand_ins in the decode workers."""
             env = analyzer_env(database_url, nats_server.url, s3_bucket.env(), advisor_port, **overrides)
             settings = load_settings(AnalyzerSettings, env)
             resources = await stack.enter_async_context(ServiceResources())
-            running = await build(resources, settings)
+            code = STAND_INS[stand_in] if stand_in else None
+            running = await build(resources, settings, analysis_code=code)
             resources.push_async_callback(running.stop, 0)
             channel = insecure_channel(f"127.0.0.1:{running.port}")
             stack.push_async_callback(channel.close)
@@ -271,6 +300,7 @@ async def analyzer_factory(
                 settings=settings,
                 stub=pb_grpc.ActivityServiceStub(channel),
                 channel=channel,
+                resources=resources,
                 env=env,
             )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,7 @@ from analyzer_service.objects import ObjectReader
 from analyzer_service.pipeline import AnalysisPipeline
 from analyzer_service.repository import Repository
 from analyzer_service.settings import ConsumerSettings
-from analyzer_service.worker import DecodeWorker, WorkerLimits
+from analyzer_service.worker import DecodePool, WorkerLimits
 from fitcoach_analysis import ANALYZER_VERSION
 from fitcoach_runtime.grpc_client import insecure_channel
 from fitcoach_runtime.settings import load_settings
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize(
     "analyzer_overrides",
-    [{"CONSUMER_ACK_WAIT_S": "1", "DECODE_FUNCTION": "analyzer_service.testing:slow"}],
+    [{"CONSUMER_ACK_WAIT_S": "1", "stand_in": "slow"}],
     indirect=True,
 )
 async def test_work_slower_than_ack_wait_is_kept_alive_and_processed_once(
@@ -36,8 +38,8 @@ async def test_work_slower_than_ack_wait_is_kept_alive_and_processed_once(
     row = await analyzer.settled(upload.activity_id)
     assert row["status"] == "analyzed"
     assert row["attempts"] == 1
-    info = await analyzer.consumer_info()
-    assert info.num_redelivered == 0 and info.num_ack_pending == 0
+    info = await analyzer.acked()
+    assert info.delivered.consumer_seq == 1  # delivered once: in_progress() kept it from a redelivery
     assert analyzer.advisor.calls == 1
 
 
@@ -71,27 +73,41 @@ async def test_postgres_refusing_connections_delays_the_work_and_loses_nothing(
     assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
     assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.dead_letters") == 0
     assert (await analyzer.state(upload.activity_id))["attempts"] == 1  # the failed deliveries never got in
-    info = await analyzer.consumer_info()
-    assert info.num_ack_pending == 0 and info.num_pending == 0
+    await analyzer.acked()
+
+
+class MessageRecordingConsumer(UploadConsumer):
+    """The real consumer, noting each message as JetStream hands it over: (stream sequence, delivery count)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.messages: list[tuple[int, int]] = []
+
+    async def _handle(self, msg: Any) -> None:
+        self.messages.append((msg.metadata.sequence.stream, msg.metadata.num_delivered))
+        await super()._handle(msg)
 
 
 async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
     analyzer_factory: Any, good_run: bytes
 ) -> None:
-    """The same stream message comes back (num_delivered=2); Postgres says done; the advisor is not asked again."""
+    """The same stream message comes back (delivery 2, as JetStream counts it); Postgres says done; it is acked
+    and the advisor is not asked again."""
     hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
     channel = insecure_channel(hands.settings.advisor.addr)
+    workers = DecodePool(WorkerLimits(30, 512), 1)
+    await workers.start()
     pipeline = AnalysisPipeline(
-        Repository(hands.pool), ObjectReader(hands.s3, 10_000_000), DecodeWorker(WorkerLimits(30, 512)),
+        Repository(hands.pool), ObjectReader(hands.s3, 10_000_000), workers,
         GrpcAdvisor(channel, token=hands.settings.advisor.service_token, timeout_s=5, attempts=1),
         analyzer_version=ANALYZER_VERSION,
     )  # fmt: skip
-    deliveries: list[tuple[int, str]] = []
+    outcomes: list[str] = []
 
     async def process_then_die(job: UploadJob, final: bool) -> str:
         outcome = await pipeline.process(job, final_attempt=final)
-        deliveries.append((len(deliveries) + 1, outcome))
-        if len(deliveries) == 1:
+        outcomes.append(outcome)
+        if len(outcomes) == 1:
             raise asyncio.CancelledError  # the process "dies" here: committed, never acked
         return outcome
 
@@ -99,7 +115,7 @@ async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
         ConsumerSettings, {"CONSUMER_ACK_WAIT_S": "1", "CONSUMER_FETCH_TIMEOUT_S": "0.5"}
     )
     repo = Repository(hands.pool)
-    consumer = UploadConsumer(
+    consumer = MessageRecordingConsumer(
         hands.js,
         hands.settings.nats.stream,
         settings,
@@ -110,43 +126,71 @@ async def test_crash_after_commit_before_ack_is_redelivered_and_deduplicated(
     try:
         upload = await hands.submit(good_run)
         deadline = time.monotonic() + 15
-        while len(deliveries) < 2:
+        while len(outcomes) < 2:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
-        assert deliveries == [(1, "analyzed"), (2, "skipped")]
         while (await hands.consumer_info()).num_ack_pending:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
+        # One stream message, delivered twice: analyzed the first time, found done (and acked) the second.
+        assert consumer.messages == [(1, 1), (1, 2)]
+        assert outcomes == ["analyzed", "skipped"]
         assert hands.advisor.calls == 1
         assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 1
         assert (await hands.state(upload.activity_id))["attempts"] == 1
+        info = await hands.consumer_info()
+        assert (info.ack_floor.stream_seq, info.num_pending) == (1, 0)  # acked at last
     finally:
         await consumer.stop(1)
         await channel.close()
+        await workers.close()
 
 
+@pytest.mark.parametrize(
+    "analyzer_overrides",
+    [{"stand_in": "slow", "DECODE_WORKERS": "2", "CONSUMER_CONCURRENCY": "2", "CONSUMER_ACK_WAIT_S": "3"}],
+    indirect=True,
+)
 async def test_nats_restart_mid_stream_loses_nothing(
     analyzer: Harness, good_run: bytes, nats_server: Any
 ) -> None:
-    before = await analyzer.submit(good_run)
-    assert (await analyzer.settled(before.activity_id))["status"] == "analyzed"
-    await asyncio.to_thread(nats_server.stop)
-    await asyncio.sleep(0.5)  # the consumer's fetches fail meanwhile
-    await asyncio.to_thread(nats_server.start)
-    deadline = time.monotonic() + 15
-    while True:  # the test's own connection reconnects too
-        try:
-            after = await analyzer.submit(good_run)  # another user: same bytes are fine
-            break
-        except Exception:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.2)
-    row = await analyzer.settled(after.activity_id, within_s=30)
-    assert row["status"] == "analyzed" and row["attempts"] == 1
+    # Six events; decoding takes 2.5 s and two run at a time, so NATS goes down with two in flight (delivered,
+    # not yet acked) and four waiting in the stream.
+    uploads = [await analyzer.add_upload(good_run) for _ in range(6)]
+    for upload in uploads:
+        await analyzer.publish(upload)
+    ids = [u.activity_id for u in uploads]
+    deadline = time.monotonic() + 30
+    while [r["status"] if (r := await analyzer.state(a)) else None for a in ids].count("analyzing") < 2:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    info = await analyzer.consumer_info()
+    assert (info.num_ack_pending, info.num_pending) == (2, 4), info
+
+    await asyncio.to_thread(
+        nats_server.stop
+    )  # mid-stream: the in-flight jobs finish and ack while it is down
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(nats_server.start)  # the same port and store
+
+    for activity_id in ids:
+        row = await analyzer.settled(activity_id, within_s=60)
+        assert (row["status"], row["advice_status"], row["attempts"]) == ("analyzed", "ready", 1)
+    assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.results") == 6
+    assert analyzer.advisor.calls == 6
+    assert await analyzer.pool.fetchval("SELECT count(*) FROM analyzer.dead_letters") == 0
+    deadline = time.monotonic() + 30
+    while True:  # the test's own connection reconnects too; acks lost in the outage come back as redeliveries
+        with contextlib.suppress(Exception):
+            info = await analyzer.consumer_info()
+            if (info.num_ack_pending, info.num_pending) == (0, 0):
+                break
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
 
 
 async def test_a_wrong_service_token_is_refused_by_the_advisor_and_not_retried(
-    advisor: tuple[CountingAdvisor, int],
+    advisor: tuple[CountingAdvisor, int], caplog: pytest.LogCaptureFixture
 ) -> None:
     servicer, port = advisor
     request = AdviceRequest(
@@ -155,10 +199,12 @@ async def test_a_wrong_service_token_is_refused_by_the_advisor_and_not_retried(
     )  # fmt: skip
     async with insecure_channel(f"127.0.0.1:{port}") as channel:
         wrong = GrpcAdvisor(channel, token="not-the-advisor-token-" + "w" * 32, timeout_s=5, attempts=3)
-        started = time.monotonic()
-        with pytest.raises(AdvisorUnavailable, match="UNAUTHENTICATED") as caught:
-            await wrong.generate(request, "h1")
-        assert time.monotonic() - started < 0.5  # one attempt: no backoff sleeps for a credential problem
+        with caplog.at_level(logging.WARNING, "analyzer_service.advisor_client"):
+            with pytest.raises(AdvisorUnavailable, match="UNAUTHENTICATED") as caught:
+                await wrong.generate(request, "h1")
+        # One attempt of the three allowed: a credential problem is not retried.
+        attempts = [r.fields["attempt"] for r in caplog.records if r.getMessage() == "advisor call failed"]
+        assert attempts == [1]
         assert "not-the-advisor-token" not in str(caught.value)
         assert servicer.calls == 0  # refused before the servicer (and so before Gemini)
 

@@ -62,8 +62,7 @@ async def test_real_run_is_analyzed_with_metrics_and_advice(analyzer: Harness, g
     stored = await analyzer.pool.fetchrow("SELECT * FROM analyzer.advice")
     assert stored["engine"] == "ENGINE_OFFLINE"
     assert stored["prompt_version"] and stored["input_hash"] and stored["request_hash"]
-    info = await analyzer.consumer_info()
-    assert info.num_ack_pending == 0 and info.num_pending == 0
+    await analyzer.acked()
 
 
 async def test_broken_file_fails_with_reason_while_a_good_one_beside_it_succeeds(
@@ -82,9 +81,9 @@ async def test_broken_file_fails_with_reason_while_a_good_one_beside_it_succeeds
     assert activity.failure_reason == bad_row["failure_reason"]
     assert activity.times.HasField("failed_at")
     # term(), not a retry: the bad event is never delivered again.
+    info = await analyzer.acked(2)
     await asyncio.sleep(0.5)
-    info = await analyzer.consumer_info()
-    assert info.num_ack_pending == 0 and info.num_redelivered == 0
+    assert (await analyzer.consumer_info()).delivered.consumer_seq == info.delivered.consumer_seq == 2
     assert (await analyzer.state(broken.activity_id))["attempts"] == 1
     assert (
         await analyzer.pool.fetchval(
@@ -175,7 +174,7 @@ async def test_decoder_time_limit_fails_the_file_and_the_service_keeps_going(
     analyzer_factory: Any, good_run: bytes
 ) -> None:
     # A decoder that never returns (pathological by construction, however fast the real one gets).
-    stuck = await analyzer_factory(DECODE_TIMEOUT_S="1", DECODE_FUNCTION="analyzer_service.testing:hang")
+    stuck = await analyzer_factory("hang", DECODE_TIMEOUT_S="1")
     slow = await stuck.submit(good_run)
     row = await stuck.settled(slow.activity_id, within_s=30)
     assert row["status"] == "failed"
@@ -185,8 +184,8 @@ async def test_decoder_time_limit_fails_the_file_and_the_service_keeps_going(
     assert (await stuck.settled(nxt.activity_id, within_s=10))[
         "failure_reason"
     ] == "decoding took longer than 1 s"
-    info = await stuck.consumer_info()
-    assert info.num_redelivered == 0 and info.num_ack_pending == 0
+    info = await stuck.acked(2)
+    assert info.delivered.consumer_seq == 2  # each delivered once: terminated, not retried
 
 
 async def test_advisor_outage_leaves_metrics_visible_and_advice_is_retried(

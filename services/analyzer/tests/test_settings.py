@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from analyzer_service.settings import AnalyzerSettings
+from analyzer_service.settings import EVENTS_PER_CORE, AnalyzerSettings, available_cores
 from fitcoach_runtime.settings import SettingsError, load_settings
 
 BASE = {
@@ -50,3 +52,20 @@ def test_the_advisor_service_token_is_required_long_and_never_shown() -> None:
     ) as info:
         load_settings(AnalyzerSettings, {**BASE, "ADVISOR_SERVICE_TOKEN": "short-secret"})
     assert "short-secret" not in str(info.value)
+
+
+def test_concurrency_is_sized_from_the_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("analyzer_service.settings.available_cores", lambda: 3)
+    auto = load_settings(AnalyzerSettings, BASE)
+    assert (auto.decode.pool_size, auto.consumer.in_flight) == (3, 3 * EVENTS_PER_CORE)
+    fixed = load_settings(AnalyzerSettings, {**BASE, "DECODE_WORKERS": "1", "CONSUMER_CONCURRENCY": "5"})
+    assert (fixed.decode.pool_size, fixed.consumer.in_flight) == (1, 5)
+    with pytest.raises(SettingsError, match="DECODE_WORKERS must be 0"):
+        load_settings(AnalyzerSettings, {**BASE, "DECODE_WORKERS": "-1"})
+    with pytest.raises(SettingsError, match="ANALYSIS_LEASE_S must be at least 1"):
+        load_settings(AnalyzerSettings, {**BASE, "ANALYSIS_LEASE_S": "0.5"})
+
+
+def test_available_cores_follows_the_affinity_mask() -> None:
+    cores = available_cores()
+    assert 1 <= cores <= len(os.sched_getaffinity(0))

@@ -33,13 +33,15 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 class AnalyzerProcess:
     """One `python -m analyzer_service` in its own session (a kill takes its decode workers along)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, stand_in: str | None = None) -> None:
+        """stand_in: run the service through the test-only entry point with that decoder stand-in."""
         self.log = log
         self.offset = log.stat().st_size if log.exists() else 0  # this process's lines only
+        argv = ["-m", "analyzer_testkit.serve", stand_in] if stand_in else ["-m", "analyzer_service"]
         with log.open("ab") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "analyzer_service"],
-                env=env_for(env),
+                [sys.executable, *argv],
+                env=env_for(env, {"PYTHONPATH": str(Path(__file__).resolve().parent)}),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 start_new_session=True,
@@ -106,8 +108,9 @@ async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_th
         **hands.env,
         "CONSUMER_ENABLED": "true",
         "CONSUMER_CONCURRENCY": "2",
+        "DECODE_WORKERS": "2",
         "CONSUMER_ACK_WAIT_S": "3",
-        "SHUTDOWN_GRACE_S": "10",
+        "SHUTDOWN_GRACE_S": "60",
         "LOG_FORMAT": "json",
     }
     log = tmp_path / "analyzer.log"
@@ -115,7 +118,7 @@ async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_th
     ids = [u.activity_id for u in uploads]
 
     # Decoding takes 2.5 s, so two jobs are surely in flight when SIGTERM arrives.
-    first = AnalyzerProcess({**env, "DECODE_FUNCTION": "analyzer_service.testing:slow"}, log)
+    first = AnalyzerProcess(env, log, "slow")
     processes.append(first)
     async with insecure_channel(f"127.0.0.1:{await first.port()}") as channel:
         watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""))
@@ -123,11 +126,11 @@ async def test_sigterm_reports_not_serving_finishes_in_flight_work_and_leaves_th
         await _wait_analyzing(hands, ids, 2)
         in_flight = [a for a, s in zip(ids, await _statuses(hands, ids), strict=True) if s == "analyzing"]
         first.process.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
         assert (await asyncio.wait_for(watch.read(), 5)).status == NOT_SERVING
         watch.cancel()  # an open watch would hold the gRPC server for the whole grace period
-    assert await first.exit_code(within_s=15) == 0, first.tail()
-    assert time.monotonic() - signalled < 10  # the jobs' own time, not the whole grace
+    # The jobs' own time (2.5 s), not the whole 60 s grace: a generous bound, so a loaded machine cannot break
+    # it, that still proves the process stopped once its work was done.
+    assert await first.exit_code(within_s=40) == 0, first.tail()
 
     # The two jobs in flight finished and were acked; the other two were never started.
     for activity_id in ids:
@@ -164,6 +167,7 @@ async def test_work_outlasting_the_grace_is_left_unacked_and_redelivered_to_the_
         **hands.env,
         "CONSUMER_ENABLED": "true",
         "CONSUMER_CONCURRENCY": "2",
+        "DECODE_WORKERS": "2",
         "CONSUMER_ACK_WAIT_S": "2",
         "LOG_FORMAT": "json",
     }
@@ -171,16 +175,17 @@ async def test_work_outlasting_the_grace_is_left_unacked_and_redelivered_to_the_
     uploads = [await hands.submit(good_run) for _ in range(2)]
     ids = [u.activity_id for u in uploads]
 
-    # A 0.5 s grace against 2.5 s decodes: the jobs are cancelled, their decode workers killed, no ack sent.
-    first = AnalyzerProcess(
-        {**env, "DECODE_FUNCTION": "analyzer_service.testing:slow", "SHUTDOWN_GRACE_S": "0.5"}, log
-    )
+    # A 0.5 s grace against 2.5 s decodes: the jobs are cancelled, their decode workers killed, no ack sent,
+    # and their leases released, so the next process need not wait for them to run out (120 s).
+    env["ANALYSIS_LEASE_S"] = "120"
+    first = AnalyzerProcess({**env, "SHUTDOWN_GRACE_S": "0.5"}, log, "slow")
     processes.append(first)
     await first.port()
     await _wait_analyzing(hands, ids, 2)
     first.process.send_signal(signal.SIGTERM)
     assert await first.exit_code(within_s=10) == 0, first.tail()
     assert await _statuses(hands, ids) == ["analyzing", "analyzing"]
+    assert [(await hands.state(a))["lease_until"] for a in ids] == [None, None]  # released on the way out
     assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 0
     assert (await hands.consumer_info()).num_ack_pending == 2  # delivered, never acked
 

@@ -12,10 +12,6 @@ from upload_service.repository import OutboxRepository
 STREAM = "FITCOACH_UPLOADS"  # NATS_STREAM in conftest's upload_env
 
 
-class Crash(Exception):
-    """Stands in for the process dying."""
-
-
 async def completed_upload(parts, user_id, make_file, put) -> str:
     fit = make_file()
     ticket = await parts.service.create_upload(user_id, "a.fit", fit.size, fit.sha256)
@@ -34,26 +30,6 @@ async def unpublished(parts) -> int:
 
 async def no_unpublished(parts) -> bool:
     return await unpublished(parts) == 0
-
-
-async def test_crash_between_publish_and_mark_republishes_once(parts, user_id, make_file, put):
-    activity_id = await completed_upload(parts, user_id, make_file, put)
-    # A relay publishes, then dies before its transaction marks the row: the row stays unpublished.
-    with pytest.raises(Crash):
-        async with parts.relay.outbox.claim(10) as claimed:
-            [event] = claimed.events
-            await parts.relay.publish_event(event)
-            raise Crash
-    assert await unpublished(parts) == 1
-    assert await stream_messages(parts) == 1
-
-    # The next relay round republishes the same event id; JetStream drops the copy.
-    assert await parts.relay.drain() == 1
-    assert await unpublished(parts) == 0
-    assert await stream_messages(parts) == 1
-    stored = await parts.js.get_msg(STREAM, 1)
-    assert stored.headers["Nats-Msg-Id"] == event.id
-    assert events_pb2.UploadCompleted.FromString(stored.data).activity_id == activity_id
 
 
 async def test_events_committed_while_no_relay_ran_are_published_when_it_starts(

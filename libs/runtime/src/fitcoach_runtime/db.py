@@ -45,6 +45,16 @@ def redact_dsn(dsn: str) -> str:
         return "<unreadable dsn>"
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing beyond what asyncpg always does (roll back a transaction left open).
+
+    asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release: a round trip per query or transaction, a quarter of all statements in the pipeline. FitCoach code
+    leaves no session state on a pooled connection (only transaction-scoped locks and settings; a LISTEN
+    removes itself), and behind a transaction pooler session state could not be relied on anyway.
+    """
+
+
 async def create_pool(settings: DatabaseSettings, **kwargs: Any) -> asyncpg.Pool:
     """A pool sized by settings; statement_cache_size=0 is required behind a transaction pooler."""
     pool = await asyncpg.create_pool(
@@ -52,6 +62,7 @@ async def create_pool(settings: DatabaseSettings, **kwargs: Any) -> asyncpg.Pool
         min_size=1,
         max_size=settings.pool_max_size,
         statement_cache_size=settings.statement_cache_size,
+        reset=_keep_session,
         **kwargs,
     )
     assert pool is not None

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 T = TypeVar("T")
 
+MIB = 1024 * 1024  # byte sizes in settings and limits
+
 _ENV_KEY = "fitcoach_env"
 _SECRET_KEY = "fitcoach_secret"
 _TRUE = {"1", "true", "yes", "on"}

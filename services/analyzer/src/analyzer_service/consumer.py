@@ -1,8 +1,9 @@
 """The durable JetStream pull consumer `analyzer`: UploadCompleted events → AnalysisPipeline.
 
 Delivery is at least once; PostgreSQL decides what is already done. A message is acked only after the
-pipeline committed, terminated when the file is bad (retrying cannot help), and nak'ed with a delay that grows
-with each delivery on infrastructure errors. After `max_deliver` deliveries an infrastructure failure becomes
+pipeline committed, terminated when the file is bad or our analysis code failed on it (retrying cannot help),
+nak'ed with a delay that grows with each delivery on infrastructure errors, and nak'ed until the lease ends
+while another delivery of the same activity is at work. After `max_deliver` deliveries an infrastructure failure becomes
 a dead-letter row (with the stream sequence, for replay) and the message is terminated.
 """
 
@@ -26,14 +27,14 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter, Histogram
 
-from .domain import DeadLetter, UploadJob
+from .domain import ActivityBusy, DeadLetter, UploadJob
 from .settings import ConsumerSettings
 
 log = logging.getLogger(__name__)
 
 EVENTS = Counter(
     "fitcoach_analyzer_events_total", "UploadCompleted deliveries by outcome", ["outcome"]
-)  # analyzed | failed | skipped | retried | dead_lettered
+)  # analyzed | failed | internal_error | skipped | busy | retried | dead_lettered
 EVENT_SECONDS = Histogram(
     "fitcoach_analyzer_event_seconds",
     "Time to handle one delivery",
@@ -86,12 +87,12 @@ def consumer_config(settings: ConsumerSettings) -> ConsumerConfig:
         # settings.max_deliver, so a delivery that cannot write it (PostgreSQL down) is retried, not dropped.
         max_deliver=-1,
         filter_subject=SUBJECT_UPLOAD_COMPLETED,
-        max_ack_pending=max(64, settings.concurrency * 8),
+        max_ack_pending=max(64, settings.in_flight * 8),
     )
 
 
 class UploadConsumer:
-    """Fetches batches from the durable consumer and runs up to `concurrency` events at once."""
+    """Fetches batches from the durable consumer and runs up to `settings.in_flight` events at once."""
 
     def __init__(
         self,
@@ -109,7 +110,7 @@ class UploadConsumer:
         self.settings = settings
         self.process = process
         self.dead_letter = dead_letter
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = asyncio.Semaphore(settings.in_flight)
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -145,7 +146,7 @@ class UploadConsumer:
         """Wait for one free slot, then take every other free one."""
         await self._slots.acquire()
         free = 1
-        while free < self.settings.concurrency and not self._slots.locked():
+        while free < self.settings.in_flight and not self._slots.locked():
             await self._slots.acquire()
             free += 1
         return free
@@ -215,6 +216,13 @@ class UploadConsumer:
                 outcome = await self.process(job, delivered >= self.settings.max_deliver)
             except asyncio.CancelledError:
                 raise  # shutting down: no ack, the event is redelivered
+            except ActivityBusy as exc:
+                # Another delivery is at work on it: not a failure (never a dead letter). Come back when its
+                # lease ends, or sooner as the delays of this event's deliveries allow.
+                delay = min(max(exc.retry_in_s, 0.1), nak_delay(self.settings, delivered))
+                EVENTS.labels("busy").inc()
+                await self._settle(msg.nak(delay=delay), "nak")
+                return
             except Exception as exc:
                 await self._retry_or_give_up(msg, job, seq, delivered, exc)
                 return
@@ -222,7 +230,10 @@ class UploadConsumer:
                 keep_alive.cancel()
                 EVENT_SECONDS.observe(time.perf_counter() - started)
             EVENTS.labels(outcome).inc()
-            if outcome == "failed":
+            if outcome in (
+                "failed",
+                "internal_error",
+            ):  # retrying the same file with the same code cannot help
                 await self._settle(msg.term(), "term")
             else:
                 await self._settle(msg.ack(), "ack")
@@ -236,6 +247,7 @@ class UploadConsumer:
             log.warning(
                 "processing failed; retrying later", extra={"fields": {"error": error, "delay_s": delay}}
             )
+            EVENTS.labels("retried").inc()
             await self._settle(msg.nak(delay=delay), "nak")
             return
         await self._give_up(msg, job, seq, delivered, error)

@@ -12,6 +12,18 @@ class FileRejected(Exception):
     """The file itself cannot be analyzed (bad bytes, too big, wrong checksum, decoder limits); str = reason."""
 
 
+class AnalysisBug(Exception):
+    """Our analysis code failed on a file (not the file's fault); str = details for operators, never users."""
+
+
+class ActivityBusy(Exception):
+    """Another delivery holds the activity's lease (or took it over from this one): try again later."""
+
+    def __init__(self, retry_in_s: float) -> None:
+        super().__init__(f"another delivery is working on this activity; retry in {retry_in_s:.1f} s")
+        self.retry_in_s = retry_in_s
+
+
 class AdvisorUnavailable(Exception):
     """The advisor did not answer within the attempts allowed (an infrastructure fault, retried later)."""
 
@@ -19,10 +31,30 @@ class AdvisorUnavailable(Exception):
 class ClaimOutcome(enum.Enum):
     """What a delivery still has to do for its activity, as Postgres decides."""
 
-    ANALYZE = "analyze"  # not analyzed by this version yet (now marked analyzing)
+    ANALYZE = "analyze"  # not analyzed by this version yet, or failed by our own bug (now marked analyzing)
     ADVISE = "advise"  # metrics stored, advice still pending
     DONE = "done"  # settled by this version: nothing to do but ack
+    BUSY = "busy"  # another delivery holds the lease: come back when it ends
     DELETED = "deleted"  # the owner deleted the activity: nothing to do but ack
+
+
+class FailureKind(enum.Enum):
+    """Why an activity is `failed` (analyzer.activities.failure_kind)."""
+
+    BAD_FILE = "bad_file"  # the file cannot be analyzed: final
+    INTERNAL_ERROR = (
+        "internal_error"  # our analysis code raised: analyzed again by a later delivery or replay
+    )
+    GAVE_UP = "gave_up"  # infrastructure kept failing (dead letter): analyzed again by a replay
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery's claim on an activity: what to do, under which lease."""
+
+    outcome: ClaimOutcome
+    token: str = ""  # the lease this delivery holds (ANALYZE, ADVISE)
+    retry_in_s: float = 0.0  # BUSY: when the other delivery's lease runs out
 
 
 @dataclass(frozen=True)
@@ -96,6 +128,7 @@ class ActivityRecord:
     upload_status: str | None  # pending | uploaded | duplicate (None: no upload row)
     analysis_status: str | None  # analyzing | analyzed | failed (None: not seen by the analyzer)
     failure_reason: str
+    failure_kind: str | None  # FailureKind value when failed
     advice_status: str | None
     duplicate_of: str
     created_at: dt.datetime | None

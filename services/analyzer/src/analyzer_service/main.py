@@ -43,7 +43,7 @@ from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
 from .trends import TrendService
-from .worker import DecodeWorker, WorkerLimits
+from .worker import AnalysisCode, DecodePool, WorkerLimits
 
 SERVICE_NAME = activity_service_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
 # The gateway sends all reflection to the analyzer (Envoy cannot merge answers from several upstreams), so it
@@ -58,14 +58,21 @@ REFLECTED_SERVICES = (
 STORAGE_COUNTS_FLUSH_S = 5.0
 
 
-async def build(resources: ServiceResources, settings: AnalyzerSettings) -> RunningServer:
-    # Keep BLAS in the decode workers single-threaded: they are many small processes, not one big one.
+async def build(
+    resources: ServiceResources, settings: AnalyzerSettings, *, analysis_code: AnalysisCode | None = None
+) -> RunningServer:
+    """analysis_code: what the decode workers run; only tests pass one (hostile stand-ins), the service
+    always runs the real analysis library."""
+    # Keep BLAS in the decode workers single-threaded: they are one process per core already.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     decode = settings.decode
-    worker = DecodeWorker(
-        WorkerLimits(decode.timeout_s, decode.memory_mb, decode.stream_points, decode.function)
+    workers = DecodePool(
+        WorkerLimits(decode.timeout_s, decode.memory_mb, decode.stream_points, decode.worker_max_jobs),
+        decode.pool_size,
+        analysis_code,
     )
-    worker.warm_up()
+    await workers.start()
+    resources.push_async_callback(workers.close)
 
     pool = await create_pool(settings.database, init=pool_init())
     resources.push_async_callback(pool.close)
@@ -92,11 +99,12 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     pipeline = AnalysisPipeline(
         repo,
         ObjectReader(s3, settings.decode.max_bytes),
-        worker,
+        workers,
         advisor,
         analyzer_version=ANALYZER_VERSION,
         history_days=settings.advisor.history_days,
         gate=PriorityGate(),
+        lease_s=settings.consumer.lease_s,
     )
 
     nc = await connect_nats(settings.nats, "analyzer")
@@ -172,9 +180,11 @@ async def build(resources: ServiceResources, settings: AnalyzerSettings) -> Runn
     )
 
 
-async def main() -> None:
+async def main(analysis_code: AnalysisCode | None = None) -> None:
     settings = load_settings(AnalyzerSettings)
-    await run_service("analyzer", settings.server, lambda resources: build(resources, settings))
+    await run_service(
+        "analyzer", settings.server, lambda resources: build(resources, settings, analysis_code=analysis_code)
+    )
 
 
 def run() -> None:

@@ -25,6 +25,7 @@ class ReplayState:
     status: str | None  # analyzing | analyzed | failed (None: the analyzer never saw it)
     analyzer_version: str | None
     advice_status: str | None = None
+    failure_kind: str | None = None  # bad_file | internal_error | gave_up, when failed
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,17 @@ class OpsRepository:
         """The state of each activity that still exists (a deleted one is simply absent)."""
         rows = await self.pool.fetch(
             """
-            SELECT u.id::text AS id, u.status AS upload_status, a.status, a.analyzer_version, a.advice_status
+            SELECT u.id::text AS id, u.status AS upload_status, a.status, a.analyzer_version, a.advice_status,
+                a.failure_kind
             FROM upload.activities_v1 u LEFT JOIN analyzer.activities a ON a.activity_id = u.id
             WHERE u.id = ANY($1::uuid[])
             """,
             [uuid.UUID(a) for a in activity_ids],
         )
         return {
-            r["id"]: ReplayState(r["upload_status"], r["status"], r["analyzer_version"], r["advice_status"])
+            r["id"]: ReplayState(
+                r["upload_status"], r["status"], r["analyzer_version"], r["advice_status"], r["failure_kind"]
+            )
             for r in rows
         }
 

@@ -19,21 +19,25 @@ from fitcoach_analysis.profile import AthleteProfile
 from prometheus_client import Histogram
 
 from .domain import (
+    ActivityBusy,
     AdviceRecord,
     AdviceRequest,
     AdvisorUnavailable,
+    AnalysisBug,
     AnalysisResult,
     ClaimOutcome,
+    FailureKind,
     FileRejected,
     UploadJob,
 )
+from .lease import Lease
 from .priority import PriorityGate
 from .trends import fitness_days_and_history
 
 if TYPE_CHECKING:
     from .objects import ObjectReader
     from .repository import Repository
-    from .worker import DecodeWorker
+    from .worker import DecodePool
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,11 @@ _WORKOUT_COUNTS = ("dive_count",)
 # (MetricSet moving_speed_mps), not the device's average over timer time, when the analysis has it.
 _ADVISED_SPEED = ("moving_speed_mps", "avg_speed_mps")
 _ATHLETE_NUMBERS = ("max_hr_bpm", "rest_hr_bpm", "threshold_hr_bpm", "ftp_w")
+# What the athlete reads when our code, not the file, failed (operators see the details).
+INTERNAL_ERROR_REASON = (
+    "FitCoach could not analyze this file because of an error on our side, not in your file; "
+    "it will be analyzed again once the error is fixed"
+)
 
 
 # Live events only (a replay's delays say nothing about what athletes wait for). Buckets from tens of
@@ -179,7 +188,8 @@ def request_hash(request: AdviceRequest) -> str:
 
 @dataclass(frozen=True)
 class Processed:
-    """What handling one event did: "analyzed", "failed" (the file was rejected: `reason`) or "skipped"."""
+    """What handling one event did: "analyzed", "failed" (the file was rejected: `reason`), "internal_error"
+    (our code failed on the file) or "skipped"."""
 
     outcome: str
     advice_requested: bool = False  # the advisor was asked (the advice inputs were new)
@@ -196,11 +206,12 @@ class AnalysisPipeline:
         self,
         repo: Repository,
         reader: ObjectReader,
-        worker: DecodeWorker,
+        worker: DecodePool,
         advisor: Advisor,
         *,
         analyzer_version: str,
         history_days: int = 28,
+        lease_s: float = 30.0,
         gate: PriorityGate | None = None,
     ) -> None:
         self.repo = repo
@@ -209,12 +220,15 @@ class AnalysisPipeline:
         self.advisor = advisor
         self.version = analyzer_version
         self.history_days = history_days
+        self.lease_s = lease_s
         self.gate = gate or PriorityGate()
 
     async def process(self, job: UploadJob, *, final_attempt: bool) -> str:
-        """A live event: "analyzed", "failed" (bad file: the caller terminates the event) or "skipped".
+        """ "analyzed", "failed" (bad file: the caller terminates the event), "internal_error" (our code failed
+        on the file: terminated too; a later delivery or a replay analyzes it again) or "skipped" (done).
 
-        Infrastructure errors propagate so the caller retries later; nothing here is half-committed.
+        ActivityBusy when another delivery is at work on the activity; infrastructure errors propagate. Either
+        way the caller retries later; nothing here is half-committed.
         """
         async with self.gate.live():
             return (await self._handle(job, final_attempt=final_attempt, force=False, live=True)).outcome
@@ -222,59 +236,73 @@ class AnalysisPipeline:
     async def reprocess(self, job: UploadJob, *, force: bool) -> Processed:
         """An operator's replay or re-drive of an event, behind live work. `force` analyzes again what this
         version already settled (and replaces its result); advice is still only asked for new inputs.
-        Infrastructure errors propagate (the caller retries, then dead-letters)."""
+        ActivityBusy and infrastructure errors propagate (the caller retries, then dead-letters)."""
         async with self.gate.background():
             return await self._handle(job, final_attempt=True, force=force, live=False)
 
     async def _handle(self, job: UploadJob, *, final_attempt: bool, force: bool, live: bool) -> Processed:
-        claimed = time.perf_counter()
-        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, force=force)
-        if claim is ClaimOutcome.DELETED:
+        asked = time.monotonic()
+        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, self.lease_s, force=force)
+        if claim.outcome is ClaimOutcome.DELETED:
             log.info("activity was deleted by its owner; nothing to do")
             return Processed("skipped")
-        if claim is ClaimOutcome.DONE:
+        if claim.outcome is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
             return Processed("skipped")
-        if live and claim is ClaimOutcome.ANALYZE:
-            observe_since_upload(STAGE_SECONDS.labels("queue"), job)
-        # Read once: the analysis and the advice of one delivery see the same profile.
-        profile = await self.repo.profile(job.user_id)
-        result = None
-        if claim is ClaimOutcome.ANALYZE:
-            try:
-                data = await self.reader.read_verified(job.bucket, job.object_key, job.sha256)
-                analysis = await self.worker.analyze(data, profile)
-            except FileRejected as exc:
-                reason = str(exc)
-                await self.repo.mark_failed(job.activity_id, self.version, reason)
-                log.info("analysis failed", extra={"fields": {"reason": reason}})
-                return Processed("failed", reason=reason)
-            analyzed = result_from_analysis(job, analysis, profile)
-            # When this version's row already existed it is kept, and the advice must follow the kept one.
-            if await self.repo.store_result(analyzed, replace=force):
-                result = analyzed
+        if claim.outcome is ClaimOutcome.BUSY:
+            log.info("another delivery is working on this activity")
+            raise ActivityBusy(claim.retry_in_s)
+        async with Lease(self.repo, job.activity_id, claim.token, self.lease_s, claimed_at=asked) as lease:
+            # Read once: the analysis and the advice of one delivery see the same profile.
+            if live and claim.outcome is ClaimOutcome.ANALYZE:
+                observe_since_upload(STAGE_SECONDS.labels("queue"), job)
+            profile = await self.repo.profile(job.user_id)
+            result = None
+            if claim.outcome is ClaimOutcome.ANALYZE:
+                try:
+                    data = await self.reader.read_verified(job.bucket, job.object_key, job.sha256)
+                    analysis = await self.worker.analyze(data, profile)
+                except FileRejected as exc:
+                    reason = str(exc)
+                    await self.repo.mark_failed(
+                        job.activity_id, self.version, lease.token, FailureKind.BAD_FILE, reason
+                    )
+                    log.info("analysis failed", extra={"fields": {"reason": reason}})
+                    return Processed("failed", reason=reason)
+                except AnalysisBug as exc:
+                    await self.repo.mark_failed(
+                        job.activity_id, self.version, lease.token, FailureKind.INTERNAL_ERROR,
+                        INTERNAL_ERROR_REASON, str(exc),
+                    )  # fmt: skip
+                    log.error("analysis failed: internal error", extra={"fields": {"error": str(exc)}})
+                    return Processed("internal_error", reason=INTERNAL_ERROR_REASON)
+                analyzed = result_from_analysis(job, analysis, profile)
+                # When this version's row already existed it is kept, and the advice must follow the kept one.
+                if await self.repo.store_result(analyzed, lease.token, replace=force):
+                    result = analyzed
+                if live:
+                    STAGE_SECONDS.labels("analysis").observe(time.monotonic() - asked)
+                    observe_since_upload(ANALYSIS_DELAY, job)
+                log.info(
+                    "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
+                )
+            advising = time.monotonic()
+            advice_requested = await self.advise(job, profile, result, lease, final_attempt=final_attempt)
             if live:
-                STAGE_SECONDS.labels("analysis").observe(time.perf_counter() - claimed)
-                observe_since_upload(ANALYSIS_DELAY, job)
-            log.info(
-                "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
-            )
-        advising = time.perf_counter()
-        asked = await self.advise(job, profile, result, final_attempt=final_attempt)
-        if live:
-            STAGE_SECONDS.labels("advice").observe(time.perf_counter() - advising)
-        return Processed("analyzed", advice_requested=asked)
+                STAGE_SECONDS.labels("advice").observe(time.monotonic() - advising)
+        return Processed("analyzed", advice_requested=advice_requested)
 
     async def advise(
         self,
         job: UploadJob,
         profile: AthleteProfile | None,
         result: AnalysisResult | None,
+        lease: Lease,
         *,
         final_attempt: bool,
     ) -> bool:
-        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible.
-        True when the advisor was asked.
+        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible. True
+        when the advisor was asked.
 
         `result` is the analysis this delivery just stored; None reads the current one back.
         """
@@ -290,16 +318,17 @@ class AnalysisPipeline:
         digest = request_hash(request)
         if await self.repo.advice_by_hash(job.activity_id, digest) is not None:
             log.info("advice for these inputs exists; not asking again")
-            await self.repo.mark_advice_ready(job.activity_id)
+            await self.repo.mark_advice_ready(job.activity_id, lease.token)
             return False
+        lease.check()  # never two advisor calls for one activity: only while surely the lease holder
         try:
             advice = await self.advisor.generate(request, digest)
         except AdvisorUnavailable as exc:
             if not final_attempt:
                 raise
-            await self.repo.mark_advice_failed(job.activity_id, str(exc))
+            await self.repo.mark_advice_failed(job.activity_id, lease.token, str(exc))
             log.warning("advice failed", extra={"fields": {"error": str(exc)}})
             return True
-        await self.repo.store_advice(job.activity_id, job.user_id, advice)
+        await self.repo.store_advice(job.activity_id, advice, lease.token)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})
         return True

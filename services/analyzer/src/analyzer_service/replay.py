@@ -28,7 +28,7 @@ from fitcoach_runtime.progress import Progress, progress_while
 from prometheus_client import Counter
 
 from .consumer import MalformedEvent, parse_event
-from .domain import DeadLetter, UploadJob
+from .domain import ActivityBusy, DeadLetter, UploadJob
 from .history import EventHistory
 from .ops_repository import OpsRepository, ReplayState, StoredDeadLetter
 from .pipeline import AnalysisPipeline, Processed
@@ -41,6 +41,9 @@ REPLAYED = Counter(
 MAX_REPORTED_FAILURES = 100
 SCAN_BATCH = 256
 RETRY_DELAYS_S = (1.0, 3.0)  # then a dead letter
+# A live delivery holding an activity's lease is waited for this often, this long at most each time.
+MAX_BUSY_WAITS = 20
+MAX_BUSY_WAIT_S = 5.0
 MAX_FILTER_IDS = 10_000
 
 DeadLetterWriter = Callable[[DeadLetter, bool], Awaitable[None]]
@@ -177,8 +180,11 @@ class Reprocessing:
             return "newer", False
         # A failed activity the operator selected is analyzed again, whichever version failed it.
         force = request.force or (request.failed_only and state.status == "failed")
+        # What this version settled for good: a bad file, or metrics with advice. An internal error or a
+        # give-up is analyzed again by any delivery (the claim decides), so a replay redoes it unforced.
         settled = current == self.version and (
-            state.status == "failed" or (state.status == "analyzed" and state.advice_status != "pending")
+            (state.status == "failed" and state.failure_kind == "bad_file")
+            or (state.status == "analyzed" and state.advice_status != "pending")
         )
         return ("skip" if settled and not force else "run"), force
 
@@ -320,7 +326,7 @@ class Reprocessing:
             progress.fail(job.activity_id, item.sequence, "gave up after retries; recorded as a dead letter")
             return
         REPLAYED.labels(processed.outcome).inc()
-        if processed.outcome == "failed":
+        if processed.outcome in ("failed", "internal_error"):
             progress.fail(job.activity_id, item.sequence, processed.reason)
         elif processed.outcome == "skipped":
             progress.skipped += 1
@@ -331,33 +337,45 @@ class Reprocessing:
             await self.ops.resolve_dead_letter(item.letter_id, processed.outcome)
 
     async def _with_retries(self, item: _Work) -> Processed | None:
-        """The pipeline's answer; None when infrastructure kept failing (then a dead letter is written)."""
+        """The pipeline's answer; None when infrastructure kept failing (then a dead letter is written).
+
+        A live delivery at work on the same activity (ActivityBusy) is waited for, a bounded number of times:
+        it is no failure, and whatever it settles the replay then sees."""
         attempts = len(self.retry_delays_s) + 1
-        for attempt in range(1, attempts + 1):
+        attempt, waits = 0, 0
+        while True:
             try:
                 return await self.pipeline.reprocess(item.job, force=item.force)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # infrastructure: the store, the database, the advisor
-                error = f"{type(exc).__name__}: {exc}"
-                if attempt < attempts:
-                    log.warning("reprocessing failed; retrying", extra={"fields": {"error": error}})
-                    await asyncio.sleep(self.retry_delays_s[attempt - 1])
+            except ActivityBusy as busy:
+                waits += 1
+                if waits <= MAX_BUSY_WAITS:
+                    await asyncio.sleep(min(max(busy.retry_in_s, 0.1), MAX_BUSY_WAIT_S))
                     continue
-                log.error("reprocessing gave up", extra={"fields": {"error": error}})
-                letter = DeadLetter(
-                    stream=self.stream,
-                    stream_seq=item.sequence,
-                    subject=item.subject,
-                    activity_id=item.job.activity_id,
-                    user_id=item.job.user_id,
-                    num_delivered=attempts,
-                    error=error,
-                    payload=item.payload,
-                )
-                with contextlib.suppress(Exception):  # the database may be what is failing
-                    await self.dead_letter(letter, True)
-        return None
+                failure: Exception = busy
+            except Exception as exc:  # infrastructure: the store, the database, the advisor
+                failure = exc
+            attempt += 1
+            error = f"{type(failure).__name__}: {failure}"
+            if attempt < attempts:
+                log.warning("reprocessing failed; retrying", extra={"fields": {"error": error}})
+                await asyncio.sleep(self.retry_delays_s[attempt - 1])
+                continue
+            log.error("reprocessing gave up", extra={"fields": {"error": error}})
+            letter = DeadLetter(
+                stream=self.stream,
+                stream_seq=item.sequence,
+                subject=item.subject,
+                activity_id=item.job.activity_id,
+                user_id=item.job.user_id,
+                num_delivered=attempts,
+                error=error,
+                payload=item.payload,
+            )
+            with contextlib.suppress(Exception):  # the database may be what is failing
+                await self.dead_letter(letter, True)
+            return None
 
 
 def _describe(request: ReplayRequest) -> dict[str, object]:

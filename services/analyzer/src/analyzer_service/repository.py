@@ -1,45 +1,44 @@
-"""SQL of the analyzer (asyncpg). Every status change announces itself on ACTIVITY_CHANNEL (pg_notify)."""
+"""SQL of the analyzer (asyncpg). Every status change announces itself on ACTIVITY_CHANNEL (pg_notify) through a
+trigger (migrations/005_notify_trigger.sql). The pipeline's writes are single statements where they can be:
+each is one round trip and its own transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import math
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import orjson
 from fitcoach_analysis.profile import AthleteProfile
-from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
+from fitcoach_runtime.db import Connection
 
 from .domain import (
+    ActivityBusy,
     ActivityRecord,
     AdviceRecord,
     AnalysisResult,
+    Claim,
     ClaimOutcome,
     DailyLoad,
     DeadLetter,
+    FailureKind,
     ListCursor,
 )
 
 log = logging.getLogger(__name__)
 
 
-def _json_safe(value: Any) -> Any:
-    """PostgreSQL's jsonb has no NaN/Infinity: store them as null (chart streams use NaN for gaps)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
+# PostgreSQL's jsonb has no NaN/Infinity: orjson writes them as null (chart streams use NaN for gaps), and
+# numpy values as numbers. Results are the analyzer's biggest writes (~100 KB of JSON per activity): orjson
+# encodes them about ten times faster than the json module with a walk to replace NaN.
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(_json_safe(value), allow_nan=False, separators=(",", ":"))
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -51,7 +50,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for kind in ("json", "jsonb"):
-        await conn.set_type_codec(kind, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+        await conn.set_type_codec(kind, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
 def pool_init() -> Callable[[asyncpg.Connection], Any]:
@@ -59,8 +58,16 @@ def pool_init() -> Callable[[asyncpg.Connection], Any]:
     return _init_connection
 
 
-async def _notify(conn: Connection, activity_id: str) -> None:
-    await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, str(activity_id))
+# A delivery writes an activity's state only while it holds the lease ($1 activity, $2 its token): after an
+# analyzer stalled past its lease and another delivery took over, the stale one's writes change nothing.
+_LEASE_HOLDER = "activity_id = $1 AND claim_token = $2"
+_RELEASE = "claim_token = NULL, lease_until = NULL"
+
+
+async def _fenced(db: asyncpg.Pool | Connection, update: str, *args: Any) -> None:
+    """Run `update ... WHERE {_LEASE_HOLDER} ... RETURNING true`; ActivityBusy when the lease was taken over."""
+    if not await db.fetchval(update, *args):
+        raise ActivityBusy(0.0)
 
 
 _ACTIVITY_COLUMNS = """
@@ -68,7 +75,7 @@ _ACTIVITY_COLUMNS = """
     coalesce(u.user_id, a.user_id)::text AS user_id,
     u.file_name, u.size_bytes, u.sha256, u.status AS upload_status, u.duplicate_of::text AS duplicate_of,
     u.created_at, u.uploaded_at, u.legacy_id,
-    a.status AS analysis_status, a.failure_reason, a.advice_status, a.advice_error,
+    a.status AS analysis_status, a.failure_reason, a.failure_kind, a.advice_status, a.advice_error,
     a.analysis_started_at, a.analyzed_at, a.advised_at, a.failed_at, a.updated_at,
     r.analyzer_version, r.sport, r.start_time, r.local_offset_s, r.record_count, r.device, r.summary
 """
@@ -86,6 +93,7 @@ def _record(
         upload_status=row["upload_status"],
         analysis_status=row["analysis_status"],
         failure_reason=row["failure_reason"] or "",
+        failure_kind=row["failure_kind"],
         advice_status=row["advice_status"],
         duplicate_of=row["duplicate_of"] or "",
         created_at=row["created_at"],
@@ -116,59 +124,135 @@ class Repository:
     # --- the analysis pipeline -------------------------------------------------------------------------
 
     async def claim(
-        self, activity_id: str, user_id: str, version: str, *, force: bool = False
-    ) -> ClaimOutcome:
-        """Decide what this delivery has to do (Postgres is the dedupe), marking `analyzing` when it must analyze.
+        self, activity_id: str, user_id: str, version: str, lease_s: float, *, force: bool = False
+    ) -> Claim:
+        """Decide what this delivery has to do (Postgres is the dedupe) and, when there is work, hand it the
+        activity's lease: one delivery at a time analyzes an activity or asks for its advice. `force` (an
+        operator's replay) analyzes again even what this version already settled.
 
-        `force` (an operator's replay) analyzes again even what this version already settled."""
+        A lease still running means another delivery is at work (BUSY); one that ran out belonged to an
+        analyzer that died, and this delivery takes the activity over.
+        """
+        token = uuid.uuid4()
+        aid = uuid.UUID(activity_id)
+        # The first delivery of a new upload (nearly every delivery): one statement.
+        if await self.pool.fetchval(
+            """
+            INSERT INTO analyzer.activities (activity_id, user_id, status, analyzer_version, attempts,
+                analysis_started_at, first_analysis_started_at, updated_at, claim_token, lease_until)
+            SELECT $1, $2, 'analyzing', $3, 1, now(), now(), now(), $4, now() + $5 * interval '1 second'
+            WHERE EXISTS (SELECT FROM upload.activities_v1 WHERE id = $1)
+            ON CONFLICT (activity_id) DO NOTHING
+            RETURNING true
+            """,
+            aid,
+            uuid.UUID(user_id),
+            version,
+            token,
+            lease_s,
+        ):
+            return Claim(ClaimOutcome.ANALYZE, str(token))
         async with self.pool.acquire() as conn, conn.transaction():
             # The owner deleted it (the upload row is gone): a late or replayed event must not bring it back.
-            if not await conn.fetchval(
-                "SELECT true FROM upload.activities_v1 WHERE id = $1", uuid.UUID(activity_id)
-            ):
-                return ClaimOutcome.DELETED
+            if not await conn.fetchval("SELECT true FROM upload.activities_v1 WHERE id = $1", aid):
+                return Claim(ClaimOutcome.DELETED)
             row = await conn.fetchrow(
-                "SELECT status, analyzer_version, advice_status FROM analyzer.activities "
-                "WHERE activity_id = $1 FOR UPDATE",
-                uuid.UUID(activity_id),
+                "SELECT status, analyzer_version, advice_status, failure_kind, "
+                "extract(epoch FROM lease_until - now())::float8 AS lease_left_s "
+                "FROM analyzer.activities WHERE activity_id = $1 FOR UPDATE",
+                aid,
             )
+            if row is not None and (row["lease_left_s"] or 0) > 0:
+                return Claim(ClaimOutcome.BUSY, retry_in_s=row["lease_left_s"])
             if row is not None and row["analyzer_version"] == version and not force:
-                if row["status"] == "failed":
-                    return ClaimOutcome.DONE
+                if row["status"] == "failed" and row["failure_kind"] == FailureKind.BAD_FILE.value:
+                    return Claim(ClaimOutcome.DONE)
                 if row["status"] == "analyzed":
-                    return ClaimOutcome.ADVISE if row["advice_status"] == "pending" else ClaimOutcome.DONE
-            await conn.execute(
+                    if row["advice_status"] != "pending":
+                        return Claim(ClaimOutcome.DONE)
+                    await conn.execute(
+                        "UPDATE analyzer.activities SET claim_token = $2, "
+                        "lease_until = now() + $3 * interval '1 second' WHERE activity_id = $1",
+                        aid,
+                        token,
+                        lease_s,
+                    )
+                    return Claim(ClaimOutcome.ADVISE, str(token))
+            # New, analyzing under a lease that ran out, failed by our own code or by infrastructure, or
+            # analyzed by another version: analyze (again). Only the row read and locked above is taken over:
+            # when there was none, a delivery inserting it meanwhile has the lease (no row returned: busy).
+            claimed = await conn.fetchval(
                 """
                 INSERT INTO analyzer.activities AS a
-                    (activity_id, user_id, status, analyzer_version, attempts, analysis_started_at,
-                     first_analysis_started_at, updated_at)
-                VALUES ($1, $2, 'analyzing', $3, 1, now(), now(), now())
+                    (activity_id, user_id, status, analyzer_version, attempts, analysis_started_at, updated_at,
+                     claim_token, lease_until)
+                VALUES ($1, $2, 'analyzing', $3, 1, now(), now(), $4, now() + $5 * interval '1 second')
                 ON CONFLICT (activity_id) DO UPDATE SET
                     status = 'analyzing', analyzer_version = $3, attempts = a.attempts + 1,
-                    analysis_started_at = now(), failure_reason = NULL, failed_at = NULL, updated_at = now(),
+                    analysis_started_at = now(), failure_reason = NULL, failure_kind = NULL, error_detail = NULL,
+                    failed_at = NULL, updated_at = now(), claim_token = $4, lease_until = excluded.lease_until,
                     first_analysis_started_at = coalesce(a.first_analysis_started_at, now())
+                WHERE $6
+                RETURNING true
                 """,
-                uuid.UUID(activity_id),
+                aid,
                 uuid.UUID(user_id),
                 version,
+                token,
+                lease_s,
+                row is not None,
             )
-            await _notify(conn, activity_id)
-        return ClaimOutcome.ANALYZE
+            if not claimed:
+                return Claim(ClaimOutcome.BUSY, retry_in_s=lease_s)
+        return Claim(ClaimOutcome.ANALYZE, str(token))
 
-    async def mark_failed(self, activity_id: str, version: str, reason: str) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE analyzer.activities SET status = 'failed', analyzer_version = $2, failure_reason = $3, "
-                "failed_at = now(), updated_at = now() WHERE activity_id = $1",
-                uuid.UUID(activity_id),
-                version,
-                reason,
-            )
-            await _notify(conn, activity_id)
+    async def renew_lease(self, activity_id: str, token: str, lease_s: float) -> bool:
+        """Extend this delivery's lease; False when another delivery took the activity over."""
+        renewed = await self.pool.fetchval(
+            "UPDATE analyzer.activities SET lease_until = now() + $3 * interval '1 second' "
+            "WHERE activity_id = $1 AND claim_token = $2 RETURNING true",
+            uuid.UUID(activity_id),
+            uuid.UUID(token),
+            lease_s,
+        )
+        return bool(renewed)
 
-    async def store_result(self, result: AnalysisResult, *, replace: bool = False) -> bool:
-        """Results, version and `analyzed` in one transaction; False when this version's row already existed
-        and was kept. `replace` (a forced replay: the athlete's profile may have changed) overwrites it."""
+    async def release_lease(self, activity_id: str, token: str) -> None:
+        """Give the activity up unsettled (the delivery failed or is cancelled): the next one may take it."""
+        await self.pool.execute(
+            "UPDATE analyzer.activities SET claim_token = NULL, lease_until = NULL "
+            "WHERE activity_id = $1 AND claim_token = $2",
+            uuid.UUID(activity_id),
+            uuid.UUID(token),
+        )
+
+    async def mark_failed(
+        self,
+        activity_id: str,
+        version: str,
+        token: str,
+        kind: FailureKind,
+        reason: str,
+        detail: str | None = None,
+    ) -> None:
+        """`failed` with the reason the athlete sees (and `detail` for operators); the lease ends."""
+        await _fenced(
+            self.pool,
+            "UPDATE analyzer.activities SET status = 'failed', analyzer_version = $3, failure_kind = $4, "
+            f"failure_reason = $5, error_detail = $6, failed_at = now(), updated_at = now(), {_RELEASE} "
+            f"WHERE {_LEASE_HOLDER} RETURNING true",
+            uuid.UUID(activity_id),
+            uuid.UUID(token),
+            version,
+            kind.value,
+            reason,
+            detail,
+        )
+
+    async def store_result(self, result: AnalysisResult, token: str, *, replace: bool = False) -> bool:
+        """Results, version and `analyzed` in one statement (the lease goes on, for the advice); False when this
+        version's row already existed and was kept. `replace` (a forced replay: the athlete's profile may have
+        changed) overwrites it. Nothing is written unless this delivery still holds the lease."""
         on_conflict = (
             "DO UPDATE SET sport = excluded.sport, sub_sport = excluded.sub_sport, "
             "start_time = excluded.start_time, local_offset_s = excluded.local_offset_s, "
@@ -178,41 +262,44 @@ class Repository:
             if replace
             else "DO NOTHING"
         )
-        async with self.pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                f"""
-                INSERT INTO analyzer.results (activity_id, analyzer_version, user_id, sport, sub_sport, start_time,
-                    local_offset_s, local_date, record_count, device, training_load, summary, sessions, warnings,
-                    profile)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        row = await self.pool.fetchrow(
+            f"""
+            WITH held AS (
+                UPDATE analyzer.activities SET status = 'analyzed', analyzer_version = $3, result_version = $3,
+                    analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now(),
+                    first_analyzed_at = coalesce(first_analyzed_at, now())
+                WHERE {_LEASE_HOLDER}
+                RETURNING activity_id
+            ), stored AS (
+                INSERT INTO analyzer.results (activity_id, analyzer_version, user_id, sport, sub_sport,
+                    start_time, local_offset_s, local_date, record_count, device, training_load, summary,
+                    sessions, warnings, profile)
+                SELECT activity_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM held
                 ON CONFLICT (activity_id, analyzer_version) {on_conflict}
                 RETURNING true
-                """,
-                uuid.UUID(result.activity_id),
-                result.analyzer_version,
-                uuid.UUID(result.user_id),
-                result.sport,
-                result.sub_sport,
-                result.start_time,
-                result.local_offset_s,
-                result.local_date,
-                result.record_count,
-                result.device,
-                result.training_load,
-                result.summary,
-                result.sessions,
-                result.warnings,
-                result.profile,
             )
-            await conn.execute(
-                "UPDATE analyzer.activities SET status = 'analyzed', analyzer_version = $2, result_version = $2, "
-                "analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now(), "
-                "first_analyzed_at = coalesce(first_analyzed_at, now()) WHERE activity_id = $1",
-                uuid.UUID(result.activity_id),
-                result.analyzer_version,
-            )
-            await _notify(conn, result.activity_id)
-        return bool(inserted)
+            SELECT EXISTS (SELECT FROM held) AS held, EXISTS (SELECT FROM stored) AS stored
+            """,
+            uuid.UUID(result.activity_id),
+            uuid.UUID(token),
+            result.analyzer_version,
+            uuid.UUID(result.user_id),
+            result.sport,
+            result.sub_sport,
+            result.start_time,
+            result.local_offset_s,
+            result.local_date,
+            result.record_count,
+            result.device,
+            result.training_load,
+            result.summary,
+            result.sessions,
+            result.warnings,
+            result.profile,
+        )
+        if row is None or not row["held"]:
+            raise ActivityBusy(0.0)
+        return bool(row["stored"])
 
     async def advice_by_hash(self, activity_id: str, request_hash: str) -> AdviceRecord | None:
         row = await self.pool.fetchrow(
@@ -222,48 +309,55 @@ class Repository:
         )
         return _advice(row) if row else None
 
-    async def store_advice(self, activity_id: str, user_id: str, advice: AdviceRecord) -> None:
-        """The advice row and `ready` in one transaction (an existing row for the same inputs is kept)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                """
+    async def store_advice(self, activity_id: str, advice: AdviceRecord, token: str) -> None:
+        """The advice row and `ready` in one statement (an existing row for the same inputs is kept); the
+        lease ends. Nothing is written unless this delivery still holds the lease."""
+        await _fenced(
+            self.pool,
+            f"""
+            WITH held AS (
+                UPDATE analyzer.activities SET advice_status = 'ready', advice_error = NULL, advised_at = now(),
+                    first_advised_at = coalesce(first_advised_at, now()), updated_at = now(), {_RELEASE}
+                WHERE {_LEASE_HOLDER}
+                RETURNING activity_id, user_id
+            ), stored AS (
                 INSERT INTO analyzer.advice (activity_id, user_id, request_hash, input_hash, engine, model,
                     prompt_version, language, advice)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                SELECT activity_id, user_id, $3, $4, $5, $6, $7, $8, $9 FROM held
                 ON CONFLICT (activity_id, request_hash) DO NOTHING
-                """,
-                uuid.UUID(activity_id),
-                uuid.UUID(user_id),
-                advice.request_hash,
-                advice.input_hash,
-                advice.engine,
-                advice.model,
-                advice.prompt_version,
-                advice.language,
-                advice.advice,
             )
-            await self._set_advice_status(conn, activity_id, "ready", None)
-
-    async def mark_advice_ready(self, activity_id: str) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await self._set_advice_status(conn, activity_id, "ready", None)
-
-    async def mark_advice_failed(self, activity_id: str, error: str) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await self._set_advice_status(conn, activity_id, "failed", error)
-
-    @staticmethod
-    async def _set_advice_status(conn: Connection, activity_id: str, status: str, error: str | None) -> None:
-        await conn.execute(
-            "UPDATE analyzer.activities SET advice_status = $2, advice_error = $3, "
-            "advised_at = CASE WHEN $2 = 'ready' THEN now() ELSE advised_at END, updated_at = now(), "
-            "first_advised_at = CASE WHEN $2 = 'ready' THEN coalesce(first_advised_at, now()) "
-            "ELSE first_advised_at END WHERE activity_id = $1",
+            SELECT EXISTS (SELECT FROM held)
+            """,
             uuid.UUID(activity_id),
+            uuid.UUID(token),
+            advice.request_hash,
+            advice.input_hash,
+            advice.engine,
+            advice.model,
+            advice.prompt_version,
+            advice.language,
+            advice.advice,
+        )
+
+    async def mark_advice_ready(self, activity_id: str, token: str) -> None:
+        await self._settle_advice(activity_id, token, "ready", None)
+
+    async def mark_advice_failed(self, activity_id: str, token: str, error: str) -> None:
+        await self._settle_advice(activity_id, token, "failed", error)
+
+    async def _settle_advice(self, activity_id: str, token: str, status: str, error: str | None) -> None:
+        """The advice status, and the end of the delivery's lease."""
+        await _fenced(
+            self.pool,
+            "UPDATE analyzer.activities SET advice_status = $3, advice_error = $4, "
+            "advised_at = CASE WHEN $3 = 'ready' THEN now() ELSE advised_at END, updated_at = now(), "
+            "first_advised_at = CASE WHEN $3 = 'ready' THEN coalesce(first_advised_at, now()) "
+            f"ELSE first_advised_at END, {_RELEASE} WHERE {_LEASE_HOLDER} RETURNING true",
+            uuid.UUID(activity_id),
+            uuid.UUID(token),
             status,
             error,
         )
-        await _notify(conn, activity_id)
 
     async def current_result(self, activity_id: str) -> AnalysisResult | None:
         row = await self.pool.fetchrow(
@@ -314,13 +408,15 @@ class Repository:
                 letter.payload,
             )
             if fail_activity and activity is not None:
+                # Not while another delivery holds the lease: that one is still at work and may succeed.
                 await conn.execute(
-                    "UPDATE analyzer.activities SET status = 'failed', failure_reason = $2, failed_at = now(), "
-                    "updated_at = now() WHERE activity_id = $1 AND status = 'analyzing'",
+                    "UPDATE analyzer.activities SET status = 'failed', failure_kind = $3, failure_reason = $2, "
+                    f"failed_at = now(), updated_at = now(), {_RELEASE} WHERE activity_id = $1 "
+                    "AND status = 'analyzing' AND coalesce(lease_until <= now(), true)",
                     activity,
                     letter.reason_for_user,
+                    FailureKind.GAVE_UP.value,
                 )
-                await _notify(conn, str(activity))
 
     async def dead_letters(self) -> list[DeadLetter]:
         rows = await self.pool.fetch("SELECT * FROM analyzer.dead_letters ORDER BY id")
@@ -354,11 +450,10 @@ class Repository:
                 limit,
             )
             gone = [r["activity_id"] for r in ids]
-            if gone:  # results and advice go by ON DELETE CASCADE
+            if gone:  # results and advice go by ON DELETE CASCADE; the trigger announces each deletion
                 await conn.execute(
                     "DELETE FROM analyzer.dead_letters WHERE activity_id = ANY($1::uuid[])", gone
                 )
-                await conn.executemany("SELECT pg_notify($1, $2)", [(ACTIVITY_CHANNEL, str(a)) for a in gone])
         return [str(a) for a in gone]
 
     # --- athlete profile ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from fitcoach_runtime.grpc_server import ServicerContext
 from google.protobuf import json_format
 
 from .activities import ActivityQueries
-from .domain import ActivityRecord
+from .domain import ActivityRecord, FailureKind
 from .profiles import ProfileService
 from .trends import TrendService
 
@@ -34,6 +34,11 @@ _ADVICE_STATUS = {
     "pending": pb.ADVICE_STATUS_PENDING,
     "ready": pb.ADVICE_STATUS_READY,
     "failed": pb.ADVICE_STATUS_FAILED,
+}
+_FAILURE_KIND = {
+    FailureKind.BAD_FILE.value: pb.FAILURE_KIND_BAD_FILE,
+    FailureKind.INTERNAL_ERROR.value: pb.FAILURE_KIND_INTERNAL_ERROR,
+    FailureKind.GAVE_UP.value: pb.FAILURE_KIND_GAVE_UP,
 }
 _SEX_TO_PROTO: dict[Sex | None, pb.Sex] = {
     None: pb.SEX_UNSPECIFIED,
@@ -107,6 +112,8 @@ def activity_message(record: ActivityRecord, *, full: bool) -> pb.Activity:
         local_offset_s=record.local_offset_s,
         legacy_id=record.legacy_id,
     )
+    if record.status == "failed" and record.failure_kind in _FAILURE_KIND:
+        activity.failure_kind = _FAILURE_KIND[record.failure_kind]
     times = {
         "created_at": record.created_at,
         "uploaded_at": record.uploaded_at,

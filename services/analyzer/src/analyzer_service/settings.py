@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from fitcoach_runtime.auth import check_service_tokens
 from fitcoach_runtime.settings import (
+    MIB,
     AuthSettings,
     DatabaseSettings,
     NatsSettings,
@@ -14,7 +16,22 @@ from fitcoach_runtime.settings import (
     env_field,
 )
 
-MIB = 1024 * 1024
+# Most of an event's time is waiting (object store, database, advisor), not decoding: a few events per core
+# keep the decode workers busy.
+EVENTS_PER_CORE = 4
+
+
+def available_cores() -> int:
+    """CPUs this process may run on: its affinity mask, narrowed by a cgroup v2 CPU quota (containers)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 CPU controller: the affinity mask is all there is
+    return cores
 
 
 @dataclass(frozen=True)
@@ -25,9 +42,21 @@ class DecodeSettings:
     memory_mb: int = env_field("DECODE_MEMORY_MB", 1024)
     max_bytes: int = env_field("MAX_UPLOAD_BYTES", 50 * MIB)
     stream_points: int = env_field("CHART_STREAM_POINTS", 500)
-    function: str = env_field("DECODE_FUNCTION", "fitcoach_analysis:analyze")
+    # Long-lived worker processes; 0: one per available core (decoding is the analyzer's CPU-bound part).
+    workers: int = env_field("DECODE_WORKERS", 0)
+    # A worker is replaced after this many jobs, so leaks and fragmentation cannot build up.
+    worker_max_jobs: int = env_field("DECODE_WORKER_MAX_JOBS", 1000)
+
+    @property
+    def pool_size(self) -> int:
+        """How many decode worker processes run."""
+        return self.workers or available_cores()
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError("DECODE_WORKERS must be 0 (one per core) or more")
+        if self.worker_max_jobs < 1:
+            raise ValueError("DECODE_WORKER_MAX_JOBS must be at least 1")
         if self.timeout_s <= 0:
             raise ValueError("DECODE_TIMEOUT_S must be positive")
         if self.memory_mb < 64:
@@ -46,19 +75,31 @@ class ConsumerSettings:
     # terminated. JetStream itself redelivers without limit, so a delivery that cannot write its dead letter
     # (PostgreSQL down) is retried instead of vanishing.
     max_deliver: int = env_field("CONSUMER_MAX_DELIVER", 8)
-    concurrency: int = env_field("CONSUMER_CONCURRENCY", 2)
+    # Events in flight at once; 0: EVENTS_PER_CORE per available core, so the downloads, database writes and
+    # advisor calls of some events overlap the decoding of others (see `in_flight`).
+    concurrency: int = env_field("CONSUMER_CONCURRENCY", 0)
     fetch_timeout_s: float = env_field("CONSUMER_FETCH_TIMEOUT_S", 5.0)
     nak_base_delay_s: float = env_field("CONSUMER_NAK_BASE_DELAY_S", 2.0)
     nak_max_delay_s: float = env_field("CONSUMER_NAK_MAX_DELAY_S", 300.0)
     enabled: bool = env_field("CONSUMER_ENABLED", True)
+    # One delivery at a time works on an activity, under a lease renewed every third of this; an analyzer that
+    # dies leaves its lease to run out, then the next delivery takes the activity over.
+    lease_s: float = env_field("ANALYSIS_LEASE_S", 30.0)
 
     def __post_init__(self) -> None:
         if self.ack_wait_s < 1:
             raise ValueError("CONSUMER_ACK_WAIT_S must be at least 1")
         if self.max_deliver < 1:
             raise ValueError("CONSUMER_MAX_DELIVER must be at least 1")
-        if self.concurrency < 1:
-            raise ValueError("CONSUMER_CONCURRENCY must be at least 1")
+        if self.lease_s < 1:
+            raise ValueError("ANALYSIS_LEASE_S must be at least 1")
+        if self.concurrency < 0:
+            raise ValueError("CONSUMER_CONCURRENCY must be 0 (sized from the cores) or more")
+
+    @property
+    def in_flight(self) -> int:
+        """How many events the consumer works on at once."""
+        return self.concurrency or EVENTS_PER_CORE * available_cores()
 
 
 @dataclass(frozen=True)

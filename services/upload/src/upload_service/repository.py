@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from fitcoach_runtime.db import ACTIVITY_CHANNEL, Connection
+from fitcoach_runtime.db import Connection
 
 from upload_service.service import PENDING, UPLOADED, Activity, Deletion, OutboxEvent
 
-# New outbox rows wake the relay (payload: empty); it also polls, so a lost notification only delays.
+# New outbox rows wake the relay (payload: empty; sent by a trigger, migrations/002_notify_triggers.sql); it
+# also polls, so a lost notification only delays.
 OUTBOX_CHANNEL = "fitcoach_upload_outbox"
 
 _ACTIVITY_COLUMNS = """
@@ -37,28 +38,25 @@ class ActivityRepository:
         self.pool = pool
 
     async def insert_pending(self, activity: Activity) -> bool:
-        async with self.pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                """
-                INSERT INTO upload.activities
-                    (id, user_id, file_name, size_bytes, sha256, object_key, status, created_at, url_expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT (user_id, sha256) DO NOTHING
-                RETURNING true
-                """,
-                activity.id,
-                activity.user_id,
-                activity.file_name,
-                activity.size_bytes,
-                activity.sha256,
-                activity.object_key,
-                PENDING,
-                activity.created_at,
-                activity.url_expires_at,
-            )
-            if inserted:
-                await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity.id)
-            return bool(inserted)
+        inserted = await self.pool.fetchval(
+            """
+            INSERT INTO upload.activities
+                (id, user_id, file_name, size_bytes, sha256, object_key, status, created_at, url_expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (user_id, sha256) DO NOTHING
+            RETURNING true
+            """,
+            activity.id,
+            activity.user_id,
+            activity.file_name,
+            activity.size_bytes,
+            activity.sha256,
+            activity.object_key,
+            PENDING,
+            activity.created_at,
+            activity.url_expires_at,
+        )
+        return bool(inserted)
 
     async def find_by_sha256(self, user_id: str, sha256: str) -> Activity | None:
         row = await self.pool.fetchrow(
@@ -86,31 +84,35 @@ class ActivityRepository:
     async def mark_uploaded(
         self, activity_id: str, user_id: str, uploaded_at: dt.datetime, event: OutboxEvent
     ) -> str | None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            # The row lock serialises concurrent completes: the second waits, then sees `uploaded`.
-            status: str | None = await conn.fetchval(
-                "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2 FOR UPDATE",
-                activity_id,
-                user_id,
+        # The state change and its event in one statement, so in one transaction (the triggers of
+        # 002_notify_triggers.sql announce both). Concurrent completes serialise on the row: the second waits,
+        # then finds the row no longer pending and queues nothing.
+        completed = await self.pool.fetchval(
+            """
+            WITH completed AS (
+                UPDATE upload.activities SET status = $3, uploaded_at = $4
+                WHERE id = $1 AND user_id = $2 AND status = $5
+                RETURNING id
             )
-            if status != PENDING:
-                return status
-            await conn.execute(
-                "UPDATE upload.activities SET status = $2, uploaded_at = $3 WHERE id = $1",
-                activity_id,
-                UPLOADED,
-                uploaded_at,
-            )
-            await conn.execute(
-                "INSERT INTO upload.outbox (id, subject, payload) VALUES ($1, $2, $3)",
-                event.id,
-                event.subject,
-                event.payload,
-            )
-            await conn.execute(
-                "SELECT pg_notify($1, $2), pg_notify($3, '')", ACTIVITY_CHANNEL, activity_id, OUTBOX_CHANNEL
-            )
+            INSERT INTO upload.outbox (id, subject, payload) SELECT $6, $7, $8 FROM completed
+            RETURNING true
+            """,
+            activity_id,
+            user_id,
+            UPLOADED,
+            uploaded_at,
+            PENDING,
+            event.id,
+            event.subject,
+            event.payload,
+        )
+        if completed:
             return UPLOADED
+        # Not pending (any more): a new statement, so it sees what a concurrent complete committed.
+        status: str | None = await self.pool.fetchval(
+            "SELECT status FROM upload.activities WHERE id = $1 AND user_id = $2", activity_id, user_id
+        )
+        return status
 
     async def delete_for_user(self, activity_id: str, user_id: str) -> Deletion | None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -128,8 +130,7 @@ class ActivityRepository:
                 row["user_id"],
                 row["object_key"],
             )
-            # Watchers of the activity re-read it and end with NOT_FOUND.
-            await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity_id)
+            # The trigger announces the deletion: watchers of the activity re-read it and end with NOT_FOUND.
             return Deletion(activity_id, row["user_id"], row["object_key"])
 
     async def finish_deletion(self, activity_id: str) -> None:
@@ -179,9 +180,6 @@ class AbandonedUploads:
         if activity_ids:
             await self._conn.execute(
                 "DELETE FROM upload.activities WHERE id = ANY($1::uuid[])", list(activity_ids)
-            )
-            await self._conn.executemany(
-                "SELECT pg_notify($1, $2)", [(ACTIVITY_CHANNEL, activity_id) for activity_id in activity_ids]
             )
 
 
@@ -365,7 +363,6 @@ class MigrationRepository:
                 event is not None,
             )
             await self._queue(conn, [event] if event else [])
-            await conn.execute("SELECT pg_notify($1, $2)", ACTIVITY_CHANNEL, activity.id)
         return "migrated", None
 
     async def record_duplicate(self, source: str, legacy_id: str, activity_id: str) -> None:
@@ -399,7 +396,6 @@ class MigrationRepository:
                 "INSERT INTO upload.outbox (id, subject, payload) VALUES ($1, $2, $3)",
                 [(e.id, e.subject, e.payload) for e in events],
             )
-            await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
 
     # --- run reports -----------------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ class ActivityStore(Protocol):
     async def mark_uploaded(
         self, activity_id: str, user_id: str, uploaded_at: dt.datetime, event: OutboxEvent
     ) -> str | None:
-        """In one transaction with the row locked: pending → uploaded + outbox row + notify.
+        """In one transaction: pending → uploaded + outbox row (both announced); concurrent calls, one change.
 
         Returns the status after the call (unchanged when it was not pending), None when not found."""
 
@@ -194,15 +194,15 @@ class UploadService:
 
     async def create_upload(self, user_id: str, file_name: str, size_bytes: int, sha256: str) -> UploadTicket:
         self._validate(size_bytes, sha256)
-        # Retried for the two races here: a concurrent CreateUpload of the same file inserting first, or the
-        # sweeper deleting an abandoned one between our read and our insert.
+        # A new file (nearly every call) costs one insert; a file seen before, a conflict and then a read.
+        # Retried for the race here: the sweeper deleting an abandoned upload between our conflict and our read.
         for _ in range(3):
-            existing = await self.activities.find_by_sha256(user_id, sha256)
-            if existing is not None:
-                return await self._answer_existing(existing, size_bytes)
             ticket = await self._create_new(user_id, clean_file_name(file_name), size_bytes, sha256)
             if ticket is not None:
                 return ticket
+            existing = await self.activities.find_by_sha256(user_id, sha256)
+            if existing is not None:
+                return await self._answer_existing(existing, size_bytes)
         raise Unavailable("the upload changed concurrently; retry")
 
     async def _create_new(

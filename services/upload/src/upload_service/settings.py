@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fitcoach_runtime.settings import (
+    MIB,
     AuthSettings,
     DatabaseSettings,
     NatsSettings,
@@ -12,8 +13,6 @@ from fitcoach_runtime.settings import (
     StorageSettings,
     env_field,
 )
-
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
