@@ -176,6 +176,22 @@ async def test_failed_only_reprocesses_the_failed_ones(analyzer: Harness, fit_fi
     assert (await analyzer.state(broken.activity_id))["attempts"] == attempts + 1  # it really ran again
 
 
+async def test_an_internal_error_is_analyzed_again_by_a_replay_once_the_code_is_fixed(
+    analyzer_factory: Any, fit_file: Any
+) -> None:
+    buggy = await analyzer_factory(stand_in="buggy_metrics")  # our metrics code fails on a good file
+    upload = await buggy.submit(fit_file(RUN))
+    failed = await buggy.settled(upload.activity_id)
+    assert (failed["status"], failed["failure_kind"]) == ("failed", "internal_error")
+    fixed = await analyzer_factory(CONSUMER_ENABLED="false")  # the release with the fix
+    dry = (await replay(fixed, failed_only=True, dry_run=True))[-1]
+    assert (dry.matched, dry.skipped) == (1, 0)  # an internal error is not settled: it will run again
+    final = (await replay(fixed, failed_only=True))[-1]
+    assert (final.matched, final.done, final.failed) == (1, 1, 0)
+    row = await fixed.settled(upload.activity_id)
+    assert (row["status"], row["failure_kind"], row["advice_status"]) == ("analyzed", None, "ready")
+
+
 async def test_a_deleted_activity_is_not_replayed(analyzer: Harness, fit_file: Any) -> None:
     upload = await analyzer.submit(fit_file(RUN))
     await analyzer.settled(upload.activity_id)
@@ -227,9 +243,7 @@ async def test_dead_letters_are_listed_and_redriven(analyzer: Harness, fit_file:
     assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-@pytest.mark.parametrize(
-    "analyzer_overrides", [{"DECODE_FUNCTION": "analyzer_service.testing:slow"}], indirect=True
-)
+@pytest.mark.parametrize("analyzer_overrides", [{"stand_in": "slow"}], indirect=True)
 async def test_a_live_upload_goes_before_the_rest_of_a_replay(analyzer: Harness, fit_file: Any) -> None:
     # Decoding takes 2.5 s here, so the order below does not depend on the machine's speed.
     uploads = [await analyzer.submit(fit_file(name)) for name in (RUN, RIDE)]
