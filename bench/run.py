@@ -13,6 +13,8 @@ BENCHMARKS = [
     ("pipeline: upload → analyzed through the running system", ["pipeline.py"]),
     ("web app: first page JavaScript and detail page of the 100k-record file", ["web.py"]),
     ("fitctl analyze: time to the first file", ["fitctl_start.py"]),
+    ("legacy migration: 330 files, ~46 MB, migrated and verified", ["migrate.py"]),
+    ("replay under load: fresh uploads' latency during a forced replay", ["replay_load.py"]),
 ]
 
 

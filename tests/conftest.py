@@ -34,6 +34,7 @@ def stack(
         "R2_BUCKET_NAME": f"e2e-{uuid.uuid4().hex[:8]}",
         # Deleted activities' analyzer rows are purged within a second (tests wait for it).
         "DELETED_PURGE_INTERVAL_S": "1",
+        "METRICS_REFRESH_S": "1",  # the scrape test reads the dashboard gauges soon after a change
     }
     with Stack(tmp_path_factory.mktemp("stack"), env=env, web=True) as running:
         yield running

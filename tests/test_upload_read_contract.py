@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from analyzer_service.ops_repository import OpsRepository
 from analyzer_service.repository import Repository, pool_init
 from fitcoach_runtime.db import apply_migrations
 from fitcoach_runtime.storage import object_key
@@ -33,6 +34,12 @@ CONTRACT_COLUMNS = {
     "duplicate_of": "uuid",
     "created_at": "timestamp with time zone",
     "uploaded_at": "timestamp with time zone",
+    "legacy_id": "text",  # added by the legacy migration (upload migration 003): the id it came from
+}
+# The operators' figures the analyzer serves read these too (upload migration 003).
+OPS_VIEWS = {
+    "outbox_backlog_v1": {"events": "bigint", "oldest_created_at": "timestamp with time zone"},
+    "storage_operations_v1": {"month": "date", "operation": "text", "count": "bigint"},
 }
 # Every status the view may show; the analyzer maps each of them to an ActivityStatus.
 CONTRACT_STATUSES = {PENDING, UPLOADED, DUPLICATE}
@@ -58,7 +65,7 @@ async def view_only_pool(admin_pool: asyncpg.Pool, database_url: str) -> AsyncIt
         f"""
         CREATE ROLE {role} LOGIN PASSWORD '{password}';
         GRANT USAGE ON SCHEMA upload, analyzer TO {role};
-        GRANT SELECT ON upload.activities_v1 TO {role};
+        GRANT SELECT ON upload.activities_v1, upload.outbox_backlog_v1, upload.storage_operations_v1 TO {role};
         GRANT SELECT ON ALL TABLES IN SCHEMA analyzer TO {role};
         """
     )
@@ -83,6 +90,16 @@ async def test_the_view_has_the_contract_columns(admin_pool: asyncpg.Pool) -> No
     )
     columns = {r["column_name"]: r["data_type"] for r in rows}
     assert {name: columns.get(name) for name in CONTRACT_COLUMNS} == CONTRACT_COLUMNS
+
+
+@pytest.mark.parametrize("view", sorted(OPS_VIEWS))
+async def test_the_ops_views_have_their_contract_columns(admin_pool: asyncpg.Pool, view: str) -> None:
+    rows = await admin_pool.fetch(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'upload' AND table_name = $1",
+        view,
+    )
+    assert {r["column_name"]: r["data_type"] for r in rows} == OPS_VIEWS[view]
 
 
 async def test_the_view_shows_only_the_contract_statuses(admin_pool: asyncpg.Pool) -> None:
@@ -136,3 +153,37 @@ async def test_the_analyzer_reads_uploads_through_the_view_alone(
     assert await repository.daily_loads(user_id, created.date()) == []  # the trend joins the view too
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await view_only_pool.fetchval("SELECT count(*) FROM upload.activities")
+
+
+async def test_the_operators_figures_read_the_upload_schema_through_views_alone(
+    admin_pool: asyncpg.Pool, view_only_pool: asyncpg.Pool
+) -> None:
+    user_id = str(uuid.uuid4())
+    now = dt.datetime.now(dt.UTC)
+    activity = Activity(
+        id=(activity_id := str(uuid.uuid4())), user_id=user_id, file_name="run.fit", size_bytes=4096,
+        sha256="a" * 64, object_key=object_key(user_id, activity_id), status=PENDING, created_at=now,
+        uploaded_at=None, url_expires_at=now + dt.timedelta(hours=1),
+    )  # fmt: skip
+    uploads = ActivityRepository(admin_pool)
+    assert await uploads.insert_pending(activity)
+    event = OutboxEvent(id=str(uuid.uuid4()), subject="fitcoach.upload.v1.completed", payload=b"")
+    assert await uploads.mark_uploaded(activity_id, user_id, now, event) == UPLOADED
+    await admin_pool.execute(
+        "INSERT INTO upload.storage_operations (month, operation, count) VALUES ($1, 'PutObject', 3)",
+        now.date().replace(day=1),
+    )
+    # Every query of the operators' RPCs, run by the role that sees only the views.
+    ops = OpsRepository(view_only_pool)
+    assert (await ops.replay_states([activity_id]))[activity_id].upload_status == UPLOADED
+    assert await ops.status_counts() == [(UPLOADED, 1, 4.0)]
+    assert (await ops.stage_delays(now - dt.timedelta(days=7)))["analysis_delay"].count == 0
+    assert sum(await ops.analysis_delay_histogram(now - dt.timedelta(days=7), [1.0, 10.0])) == 0
+    assert await ops.top_failures(now - dt.timedelta(days=7), 10) == []
+    assert (await ops.outbox_backlog())[0] == 1
+    assert await ops.stored() == (1, 4096)
+    assert await ops.storage_operations(now.date().replace(day=1)) == {"PutObject": 3}
+    assert await ops.byte_seconds(now - dt.timedelta(days=1), now + dt.timedelta(days=1)) >= 0
+    assert (await ops.per_user(now - dt.timedelta(days=1), now + dt.timedelta(days=1)))[1] == 1.0
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await view_only_pool.fetchval("SELECT count(*) FROM upload.outbox")

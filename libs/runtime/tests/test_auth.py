@@ -97,9 +97,7 @@ async def test_hs256_refuses(hs256: TokenVerifier, token: str) -> None:
 
 async def test_tampered_payload_is_refused(hs256: TokenVerifier) -> None:
     header, _, signature = mint_dev_token(SECRET, issuer=ISSUER).split(".")
-    other_payload = mint_dev_token(
-        SECRET, issuer=ISSUER, extra={"app_metadata": {"fitcoach_role": "operator"}}
-    )
+    other_payload = mint_dev_token(SECRET, issuer=ISSUER, operator=True)
     forged = f"{header}.{other_payload.split('.')[1]}.{signature}"
     assert await refused(hs256, forged) == "token signature is invalid"
 
@@ -112,17 +110,45 @@ async def test_small_clock_skew_is_tolerated(hs256: TokenVerifier) -> None:
 
 
 async def test_operator_role_comes_from_app_metadata_only(hs256: TokenVerifier) -> None:
-    operator = await hs256.verify(
-        mint_dev_token(SECRET, issuer=ISSUER, extra={"app_metadata": {"fitcoach_role": "operator"}})
-    )
+    operator = await hs256.verify(mint_dev_token(SECRET, issuer=ISSUER, operator=True))
     assert operator.is_operator
+    assert operator.claims["app_metadata"]["role"] == "operator"
+    spelled_out = await hs256.verify(
+        mint_dev_token(
+            SECRET, issuer=ISSUER, extra={"app_metadata": {"provider": "email", "role": "operator"}}
+        )
+    )
+    assert spelled_out.is_operator
     # user_metadata is writable by the user themselves: it never grants anything.
     self_declared = await hs256.verify(
-        mint_dev_token(SECRET, issuer=ISSUER, extra={"user_metadata": {"fitcoach_role": "operator"}})
+        mint_dev_token(SECRET, issuer=ISSUER, extra={"user_metadata": {"role": "operator"}})
     )
     assert not self_declared.is_operator
     odd = await hs256.verify(mint_dev_token(SECRET, issuer=ISSUER, extra={"app_metadata": "operator"}))
     assert not odd.is_operator
+    other_role = await hs256.verify(
+        mint_dev_token(SECRET, issuer=ISSUER, extra={"app_metadata": {"role": "Operator "}})
+    )
+    assert not other_role.is_operator
+
+
+async def test_operator_user_ids_make_listed_users_operators() -> None:
+    listed, other = uuid.uuid4(), uuid.uuid4()
+    verifier = TokenVerifier.from_settings(
+        AuthSettings(
+            mode="hs256",
+            supabase_url=SUPABASE,
+            jwt_secret=SECRET,
+            operator_user_ids=(str(listed).upper(), str(uuid.uuid4())),
+        )
+    )
+    assert (await verifier.verify(mint_dev_token(SECRET, issuer=ISSUER, user_id=str(listed)))).is_operator
+    assert not (await verifier.verify(mint_dev_token(SECRET, issuer=ISSUER, user_id=str(other)))).is_operator
+
+
+def test_operator_user_ids_must_be_user_ids() -> None:
+    with pytest.raises(ValueError, match="OPERATOR_USER_IDS"):
+        AuthSettings(mode="hs256", supabase_url=SUPABASE, jwt_secret=SECRET, operator_user_ids=("admin",))
 
 
 def test_current_principal_outside_an_rpc_is_unauthenticated() -> None:

@@ -27,6 +27,7 @@ from analyzer_service.settings import AnalyzerSettings
 from fitcoach.activity.v1 import activity_service_pb2 as pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as pb_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2_grpc as advisor_grpc
+from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach.upload.v1 import events_pb2
 from fitcoach_runtime.auth import ServiceTokenVerifier, mint_dev_token
 from fitcoach_runtime.db import apply_migrations
@@ -103,6 +104,14 @@ class Harness:
 
     def token(self, user_id: str) -> tuple[tuple[str, str], ...]:
         return bearer(mint_dev_token(JWT_SECRET, issuer=self.settings.auth.issuer, user_id=user_id))
+
+    def operator(self) -> tuple[tuple[str, str], ...]:
+        """An operator's call metadata (app_metadata.role = operator)."""
+        return bearer(mint_dev_token(JWT_SECRET, issuer=self.settings.auth.issuer, operator=True))
+
+    @property
+    def ops(self) -> ops_grpc.OpsServiceStub:
+        return ops_grpc.OpsServiceStub(self.channel)
 
     async def add_upload(
         self,

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fitcoach_runtime.settings import load_settings
@@ -126,3 +134,97 @@ async def relay_running(parts: Components) -> AsyncIterator[Callable[[], Awaitab
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@pytest.fixture(scope="session")
+async def legacy_template(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A generated legacy database at the original design's scale (330 files, ~46 MB), built once per
+    session as a template that `legacy` clones (its files on disk are only ever read)."""
+    from fitcoach_stack.legacy_db import create_legacy_database
+
+    name = f"legacy_template_{uuid.uuid4().hex[:8]}"
+    dsn = postgres_server.create_database(name)
+    dataset = await create_legacy_database(dsn, tmp_path_factory.mktemp("legacy-files"))
+    yield name, dataset
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def legacy(postgres_server: Any, legacy_template: Any) -> Any:
+    """A fresh copy of the generated legacy database for this test (a write-back changes it)."""
+    template, dataset = legacy_template
+    name = f"legacy_{uuid.uuid4().hex[:12]}"
+    copy = dataclasses.replace(dataset, dsn=postgres_server.create_database(name, template=template))
+    yield copy
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+async def small_legacy(legacy: Any) -> Any:
+    """The legacy copy trimmed to its first 40 plain rows, keeping every duplicate and troublemaker: for tests
+    that need each kind of row, not the full scale."""
+    from fitcoach_stack.legacy_db import expected_outcome
+
+    kept = [r for r in legacy.rows if r.id <= 40 or r.storage not in ("gzip", "zlib", "raw", "file", "file-gz")
+            or r.duplicate_of is not None or r.legacy_user == "99"]  # fmt: skip
+    conn = await asyncpg.connect(legacy.dsn)
+    try:
+        await conn.execute("DELETE FROM activities WHERE NOT id = ANY($1::bigint[])", [r.id for r in kept])
+    finally:
+        await conn.close()
+    return dataclasses.replace(legacy, rows=kept, expected=expected_outcome(kept))
+
+
+class UploadProcess:
+    """`python -m upload_service` as an operator runs it, with a log file; killed for real in crash tests."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self) -> int:
+        """Start the process; returns where its lines start in the log."""
+        from fitcoach_stack.pytest_plugin import env_for
+
+        offset = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "upload_service"],
+                env=env_for({**self.env, "LOG_FORMAT": "json"}),
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        return offset
+
+    async def start(self) -> int:
+        """Start a process and wait until it serves; returns its gRPC port."""
+        offset = self._spawn()
+        assert self.process is not None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with self.log.open("rb") as f:
+                f.seek(offset)
+                for line in f.read().decode(errors="replace").splitlines():
+                    if line.startswith("{") and (record := json.loads(line))["msg"] == "upload serving":
+                        return int(record["port"])
+            assert self.process.poll() is None, self.tail()
+            await asyncio.sleep(0.05)
+        raise AssertionError(self.tail())
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbye: what a crash or an OOM kill does."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture
+def upload_process(upload_env: dict[str, str], tmp_path: Path) -> Iterator[UploadProcess]:
+    process = UploadProcess(upload_env, tmp_path / "upload.log")
+    yield process
+    process.kill()

@@ -11,6 +11,11 @@ role=authenticated. Algorithms never mix families: an HS256 deployment accepts o
 only ES256/RS256 — which defeats "HS256 signed with the public key" and ``alg: none``. The legacy anon and
 service_role keys are JWTs without sub/aud and fail those checks.
 
+Operators: a user whose token carries `app_metadata.role = "operator"` (app_metadata is writable only with
+the project's service role, unlike user_metadata, which never grants anything) or whose id is listed in
+OPERATOR_USER_IDS. The verifier decides it once, on the Principal; the server's interceptor refuses every
+operator-only RPC to anyone else (fitcoach_runtime.grpc_server.OPERATOR_SERVICES).
+
 Service-to-service calls (the analyzer asking the advisor) carry no user, so they use `ServiceTokenVerifier`:
 a pre-shared random token, compared in constant time, several accepted at once so it rotates without downtime.
 """
@@ -49,18 +54,19 @@ MIN_SERVICE_TOKEN_LENGTH = 32
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller."""
+    """The authenticated caller; `is_operator` is decided by the verifier (see the module docstring)."""
 
     user_id: str
     role: str
     claims: Mapping[str, Any] = field(default_factory=dict)
+    is_operator: bool = False
 
-    @property
-    def is_operator(self) -> bool:
-        # app_metadata is writable only by the project's service role (unlike user_metadata), so it can
-        # carry authorization; user_metadata never does.
-        app_metadata = self.claims.get("app_metadata") or {}
-        return isinstance(app_metadata, dict) and app_metadata.get("fitcoach_role") == OPERATOR_ROLE
+
+def has_operator_claim(claims: Mapping[str, Any]) -> bool:
+    """`app_metadata.role == "operator"`: app_metadata is writable only by the project's service role, so
+    it can carry authorization; user_metadata (writable by the user) never does."""
+    app_metadata = claims.get("app_metadata")
+    return isinstance(app_metadata, dict) and app_metadata.get("role") == OPERATOR_ROLE
 
 
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -207,7 +213,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(_plain_reason(exc)) from None
-        return principal_from_claims(claims)
+        return principal_from_claims(claims, self.settings.operator_user_ids)
 
 
 def _shown(value: Any) -> str:
@@ -297,10 +303,10 @@ class ServiceTokenVerifier:
         return Principal(user_id=self.caller, role=SERVICE_ROLE)
 
 
-def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    """The caller of verified claims. The user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper
-    case and undashed spellings of one UUID would otherwise be one user to the database and several in
-    object keys and logs."""
+def principal_from_claims(claims: Mapping[str, Any], operator_user_ids: Sequence[str] = ()) -> Principal:
+    """The caller of verified claims; an operator by its claim or by being listed in `operator_user_ids`. The
+    user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper case and undashed spellings of one
+    UUID would otherwise be one user to the database and several in object keys and logs."""
     sub = claims.get("sub")
     try:
         user_id = str(uuid.UUID(sub)) if isinstance(sub, str) else ""
@@ -311,7 +317,18 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     role = claims.get("role")
     if role != "authenticated":
         raise Unauthenticated(f"token role {_shown(role)} not accepted")
-    return Principal(user_id=user_id, role=role, claims=dict(claims))
+    # Compared as UUIDs: the list and the token may spell the same id differently.
+    listed = any(_same_uuid(user_id, listed) for listed in operator_user_ids)
+    return Principal(
+        user_id=user_id, role=role, claims=dict(claims), is_operator=listed or has_operator_claim(claims)
+    )
+
+
+def _same_uuid(user_id: str, text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == user_id
+    except ValueError:
+        return False
 
 
 # Dev users named by the person (the web app's "switch user", `fitctl token --user NAME`) map to stable ids.
@@ -359,9 +376,14 @@ def mint_dev_token(
     role: str = "authenticated",
     audience: str = "authenticated",
     extra: Mapping[str, Any] | None = None,
+    operator: bool = False,
 ) -> str:
-    """A Supabase-shaped HS256 token (for AUTH_MODE=dev and tests)."""
+    """A Supabase-shaped HS256 token (for AUTH_MODE=dev and tests); `operator` puts the operator role in
+    app_metadata, where Supabase keeps what only the project may set."""
     now = int(time.time())
+    app_metadata: dict[str, Any] = {"provider": "email"}
+    if operator:
+        app_metadata["role"] = OPERATOR_ROLE
     claims: dict[str, Any] = {
         "sub": user_id or str(uuid.uuid4()),
         "aud": audience,
@@ -370,7 +392,7 @@ def mint_dev_token(
         "iat": now,
         "exp": now + ttl_s,
         "email": "athlete@fitcoach.local",
-        "app_metadata": {"provider": "email"},
+        "app_metadata": app_metadata,
         **(extra or {}),
     }
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from importlib import resources
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import asyncpg.pool
@@ -27,6 +28,21 @@ ACTIVITY_CHANNEL = "fitcoach_activity"
 
 # What code that runs queries holds: a plain connection, or one acquired from a pool (a proxy to it).
 Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN without its password (for logs and reports): postgresql://user:***@host/db."""
+    if len(dsn) > 300:
+        return "<a 300+ character dsn>"
+    try:
+        parts = urlsplit(dsn)
+        if parts.password is None:
+            return dsn if "password=" not in dsn.lower() else "<dsn with a password>"
+        host = parts.hostname or ""
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unreadable dsn>"
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

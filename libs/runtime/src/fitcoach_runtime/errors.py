@@ -37,6 +37,12 @@ class FailedPrecondition(DomainError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class PermissionDenied(DomainError):
+    """Not allowed (an operator-only call by someone who is not an operator)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
 class Unauthenticated(DomainError):
     """Missing or invalid credentials."""
 

@@ -36,20 +36,23 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import grpc
+from google.protobuf import json_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
-from .auth import Verifier, set_principal
+from .auth import Principal, Verifier, set_principal
+from .db import redact_dsn
 from .errors import (
     UNAVAILABLE_MESSAGE,
     DeadlineExceeded,
     DomainError,
     InvalidArgument,
+    PermissionDenied,
     Unauthenticated,
     is_transient,
 )
-from .logging import configure_logging
+from .logging import bind_log_context, configure_logging
 from .settings import ServerSettings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,10 @@ SERVER_OPTIONS = [
 MAX_UNARY_S = 60.0
 REQUEST_WAIT_S = 10.0
 ALWAYS_PUBLIC = (health.SERVICE_NAME, reflection.SERVICE_NAME, "grpc.reflection.v1.ServerReflection")
+# Every RPC of these services needs an operator (Principal.is_operator), on whichever server serves it:
+# checked here, once, so no servicer can forget it. Each call is logged with who made it.
+OPERATOR_SERVICES = ("fitcoach.ops.v1.OpsService",)
+AUDIT_MAX_CHARS = 300
 
 # grpc's type stubs describe the handlers of the threaded server; under grpc.aio the same fields hold
 # coroutine functions (or async generator functions) that take an aio context.
@@ -136,6 +143,22 @@ class ServiceResources(AsyncExitStack):
         task = asyncio.create_task(work, name=name)
         self.on_shutdown(_cancel, task)
         return task
+
+    def run_every(self, interval_s: float, work: Callable[[], Awaitable[object]], name: str) -> None:
+        """Run `work` every `interval_s` seconds in the background (first at once); a failing round is
+        logged and the next one tried, so a database outage only pauses it."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await work()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("%s failed; trying again in %.0f s: %s", name, interval_s, exc)
+                await asyncio.sleep(interval_s)
+
+        self.run_in_background(loop(), name)
 
     async def serve(self, listen: str, services: Sequence[GrpcService], **options: Any) -> RunningServer:
         """`start_server(listen, services, **options)`, stopped when the stack closes.
@@ -221,14 +244,19 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         message_name = _message_name(deserialize)
         request_wait_s = self.request_wait_s
 
+        operator_only = service in OPERATOR_SERVICES
+
         async def enter(context: ServicerContext) -> Any:
-            """Authenticates the caller, then reads and parses the one request message."""
+            """Authenticates the caller, then reads and parses the one request message (and, for an
+            operator-only service, lets only operators on, logging who asked for what)."""
+            principal = None
             if needs_auth:
                 token = _bearer(context.invocation_metadata())
                 if token is None:
                     raise Unauthenticated("missing bearer token")
                 assert self.verifier is not None
-                set_principal(await self.verifier.verify(token))
+                principal = await self.verifier.verify(token)
+                set_principal(principal)
             try:
                 raw = await asyncio.wait_for(context.read(), request_wait_s)
             except TimeoutError:
@@ -238,16 +266,25 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             if raw is grpc.aio.EOF:
                 raise InvalidArgument("the call carried no request message")
             if deserialize is None:
-                return raw
-            try:
-                return deserialize(raw)
-            except Exception:  # DecodeError, or anything else a parser raises on hostile bytes
-                raise InvalidArgument(f"the request is not a valid {message_name}") from None
+                request = raw
+            else:
+                try:
+                    request = deserialize(raw)
+                except Exception:  # DecodeError, or anything else a parser raises on hostile bytes
+                    raise InvalidArgument(f"the request is not a valid {message_name}") from None
+            if operator_only and principal is not None:
+                audit_operator_call(method, principal, request)
+            return request
 
         async def fail(context: ServicerContext, exc: BaseException) -> None:
             if isinstance(exc, DomainError):
                 REQUESTS.labels(method, exc.code.name).inc()
                 await context.abort(exc.code, exc.message)
+            if type(exc) is NotImplementedError:
+                # The generated base servicer's answer for a method this server does not serve (OpsService
+                # is split between two servers; the gateway routes each method to the one serving it).
+                REQUESTS.labels(method, "UNIMPLEMENTED").inc()
+                await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not serve this method")
             if is_transient(exc):
                 REQUESTS.labels(method, "UNAVAILABLE").inc()
                 log.warning("a dependency is unavailable in %s: %r", method, exc)
@@ -307,6 +344,30 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.stream_stream_rpc_method_handler(stream, None, handler.response_serializer)
         return handler  # client/bidi streaming: not used by FitCoach
+
+
+def audit_operator_call(method: str, principal: Principal, request: Any) -> None:
+    """Refuse `method` to anyone but an operator; log every attempt with who made it and what was asked.
+
+    The request is logged as JSON with DSN passwords removed; every later line of the call carries the
+    operator's id (log_context), so a replay's or migration's own log lines say who started it."""
+    fields: dict[str, Any] = {"method": method, "operator": principal.user_id}
+    if not principal.is_operator:
+        log.warning("operator call refused", extra={"fields": fields})
+        raise PermissionDenied("this call needs an operator")
+    bind_log_context(operator=principal.user_id)
+    try:
+        asked = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    except (TypeError, AttributeError):  # not a protobuf message (tests with plain handlers)
+        asked = {}
+    except (json_format.Error, ValueError):  # a value JSON cannot show (a Duration's nanos out of range)
+        asked = {"unprintable": str(request)[:AUDIT_MAX_CHARS]}
+    for key, value in asked.items():
+        if "dsn" in key and isinstance(value, str):
+            asked[key] = redact_dsn(value)
+        elif isinstance(value, str) and len(value) > AUDIT_MAX_CHARS:  # a pasted CSV, say
+            asked[key] = f"<{len(value)} characters>"
+    log.info("operator call", extra={"fields": {**fields, "request": asked}})
 
 
 async def start_server(

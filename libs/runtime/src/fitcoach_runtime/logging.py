@@ -28,6 +28,13 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
+def bind_log_context(**fields: Any) -> None:
+    """Add `fields` to every later log line of the current task (and tasks it starts), until it ends.
+
+    For a gRPC call's interceptor: the handler runs in the same task, after the interceptor returns."""
+    _context.set({**_context.get(), **fields})
+
+
 def context_field(name: str) -> Any:
     """A field bound by an enclosing log_context (None when there is none)."""
     return _context.get().get(name)

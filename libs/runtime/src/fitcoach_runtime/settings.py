@@ -12,6 +12,7 @@ import math
 import os
 import types
 import typing
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,6 +27,14 @@ _SECRET_KEY = "fitcoach_secret"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 class SettingsError(Exception):
@@ -126,6 +135,8 @@ class ServerSettings:
 
     grpc_listen: str = env_field("GRPC_LISTEN", "0.0.0.0:50051")
     metrics_listen: str = env_field("METRICS_LISTEN", "")
+    # How often gauges computed from the database (the dashboard's figures) are refreshed for /metrics.
+    metrics_refresh_s: float = env_field("METRICS_REFRESH_S", 15.0)
     log_level: str = env_field("LOG_LEVEL", "INFO")
     log_format: str = env_field("LOG_FORMAT", "json")
     shutdown_grace_s: float = env_field("SHUTDOWN_GRACE_S", 10.0)
@@ -139,6 +150,8 @@ class ServerSettings:
             raise ValueError(f"LOG_FORMAT must be json or console, got {self.log_format!r}")
         if self.log_level.upper() not in _LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+        if self.metrics_refresh_s <= 0:
+            raise ValueError(f"METRICS_REFRESH_S must be positive, got {self.metrics_refresh_s}")
         if self.shutdown_grace_s < 0:
             raise ValueError(f"SHUTDOWN_GRACE_S must be >= 0, got {self.shutdown_grace_s}")
         if self.shutdown_drain_s < 0:
@@ -218,8 +231,14 @@ class AuthSettings:
     # Supabase issues 1 h tokens by default (at most a week, if a project raises it); a token whose exp is
     # further away than this is refused, so a leaked long-lived token cannot be used for years.
     max_token_lifetime_s: int = env_field("AUTH_MAX_TOKEN_LIFETIME_S", 86_400)
+    # Users who are operators whatever their token says (comma-separated user ids); the other way is
+    # app_metadata.role = "operator" in their Supabase token.
+    operator_user_ids: tuple[str, ...] = env_field("OPERATOR_USER_IDS", ())
 
     def __post_init__(self) -> None:
+        bad = [value for value in self.operator_user_ids if not _is_uuid(value)]
+        if bad:
+            raise ValueError(f"OPERATOR_USER_IDS must list user ids (UUIDs); not one: {', '.join(bad)}")
         if self.mode not in ("jwks", "hs256", "dev"):
             raise ValueError(f"AUTH_MODE must be jwks, hs256 or dev, got {self.mode!r}")
         if not self.supabase_url:

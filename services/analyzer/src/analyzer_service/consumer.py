@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -67,6 +68,7 @@ def parse_event(data: bytes) -> UploadJob:
         object_key=event.object_key,
         size_bytes=event.size_bytes,
         sha256=event.sha256,
+        uploaded_at=event.uploaded_at.ToDatetime(dt.UTC) if event.HasField("uploaded_at") else None,
     )
 
 

@@ -67,6 +67,7 @@ class UploadJob:
     object_key: str
     size_bytes: int
     sha256: str
+    uploaded_at: dt.datetime | None = None  # when the upload was verified (stage delays are measured from it)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class ActivityRecord:
     summary: dict[str, Any]
     sessions: list[dict[str, Any]] = field(default_factory=list)
     advice: AdviceRecord | None = None
+    legacy_id: str = ""  # the legacy row or file a migration made it from
 
     @property
     def status(self) -> str:

@@ -6,6 +6,7 @@ import os
 
 from fitcoach.activity.v1 import activity_service_pb2, activity_service_pb2_grpc
 from fitcoach.advisor.v1 import advisor_service_pb2
+from fitcoach.ops.v1 import ops_service_pb2_grpc
 from fitcoach.upload.v1 import upload_service_pb2
 from fitcoach_analysis import ANALYZER_VERSION
 from fitcoach_runtime.auth import TokenVerifier
@@ -21,15 +22,23 @@ from fitcoach_runtime.grpc_server import (
 )
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import s3_client
+from fitcoach_runtime.storage_usage import StorageOperations
 
+from . import ops_servicer
 from .activities import ActivityQueries
 from .advisor_client import GrpcAdvisor
 from .consumer import UploadConsumer
+from .dashboard import Dashboard, Prices
+from .history import EventHistory
+from .monitoring import refresh_gauges
 from .notifier import ActivityNotifier
 from .objects import ObjectReader
+from .ops_repository import OpsRepository
 from .pipeline import AnalysisPipeline
+from .priority import PriorityGate
 from .profiles import ProfileService
 from .purge import DeletedActivityPurger
+from .replay import Reprocessing
 from .repository import Repository, pool_init
 from .servicer import ActivityServicer
 from .settings import AnalyzerSettings
@@ -43,7 +52,10 @@ REFLECTED_SERVICES = (
     SERVICE_NAME,
     upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name,
     advisor_service_pb2.DESCRIPTOR.services_by_name["AdvisorService"].full_name,
+    ops_servicer.SERVICE_NAME,
 )
+# Storage request counts reach PostgreSQL this often (a crash loses at most this much of them).
+STORAGE_COUNTS_FLUSH_S = 5.0
 
 
 async def build(
@@ -72,6 +84,10 @@ async def build(
     resources.push_async_callback(notifier.stop)
 
     s3 = await resources.enter_async_context(s3_client(settings.storage))
+    operations = StorageOperations(pool, "analyzer")
+    operations.attach(s3)
+    resources.push_async_callback(operations.flush)  # before the pool closes: the last counts are kept
+    resources.run_every(STORAGE_COUNTS_FLUSH_S, operations.flush, "storage-operation-counts")
     channel = insecure_channel(settings.advisor.addr)
     resources.push_async_callback(channel.close)
     advisor = GrpcAdvisor(
@@ -87,6 +103,7 @@ async def build(
         advisor,
         analyzer_version=ANALYZER_VERSION,
         history_days=settings.advisor.history_days,
+        gate=PriorityGate(),
         lease_s=settings.consumer.lease_s,
     )
 
@@ -109,6 +126,31 @@ async def build(
     purger = DeletedActivityPurger(repo, interval_s=settings.deleted_purge_interval_s)
     resources.run_in_background(purger.run(), "deleted-purger")
 
+    history = EventHistory(nc.jetstream(), settings.nats.stream, settings.consumer.durable)
+    ops = OpsRepository(pool)
+    reprocessing = Reprocessing(
+        pipeline,
+        history,
+        ops,
+        lambda letter, fail: repo.write_dead_letter(letter, fail_activity=fail),
+        stream=settings.nats.stream,
+        concurrency=settings.ops.replay_concurrency,
+    )
+    dashboard = Dashboard(
+        ops,
+        history,
+        analyzer_version=ANALYZER_VERSION,
+        prices=Prices(
+            settings.ops.price_storage_gb_month,
+            settings.ops.price_class_a_per_million,
+            settings.ops.price_class_b_per_million,
+        ),
+    )
+    if settings.server.metrics_listen:
+        resources.run_every(
+            settings.server.metrics_refresh_s, lambda: refresh_gauges(dashboard), "prometheus-gauges"
+        )
+
     servicer = ActivityServicer(
         ActivityQueries(
             repo,
@@ -125,7 +167,12 @@ async def build(
         [
             GrpcService(
                 SERVICE_NAME, activity_service_pb2_grpc.add_ActivityServiceServicer_to_server, servicer
-            )
+            ),
+            GrpcService(
+                ops_servicer.SERVICE_NAME,
+                ops_service_pb2_grpc.add_OpsServiceServicer_to_server,
+                ops_servicer.AnalyzerOpsServicer(reprocessing, dashboard),
+            ),
         ],
         verifier=TokenVerifier.from_settings(settings.auth),
         reflect_services=REFLECTED_SERVICES,

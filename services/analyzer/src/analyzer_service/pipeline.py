@@ -11,11 +11,12 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fitcoach_analysis.load import FitnessDay, TrainingHistory
 from fitcoach_analysis.profile import AthleteProfile
+from prometheus_client import Histogram
 
 from .domain import (
     ActivityBusy,
@@ -30,6 +31,7 @@ from .domain import (
     UploadJob,
 )
 from .lease import Lease
+from .priority import PriorityGate
 from .trends import fitness_days_and_history
 
 if TYPE_CHECKING:
@@ -55,6 +57,25 @@ INTERNAL_ERROR_REASON = (
     "FitCoach could not analyze this file because of an error on our side, not in your file; "
     "it will be analyzed again once the error is fixed"
 )
+
+
+# Live events only (a replay's delays say nothing about what athletes wait for). Buckets from tens of
+# milliseconds (an idle pipeline) to an hour (a backlog after an outage).
+DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+ANALYSIS_DELAY = Histogram(
+    "fitcoach_analysis_delay_seconds", "Upload verified → metrics stored (live events)", buckets=DELAY_BUCKETS
+)
+STAGE_SECONDS = Histogram(
+    "fitcoach_pipeline_stage_seconds",
+    "Per stage: queue (upload verified → analysis start), analysis, advice (live events)",
+    ["stage"],
+    buckets=DELAY_BUCKETS,
+)
+
+
+def observe_since_upload(histogram: Histogram, job: UploadJob) -> None:
+    if job.uploaded_at is not None:
+        histogram.observe(max(0.0, (dt.datetime.now(dt.UTC) - job.uploaded_at).total_seconds()))
 
 
 class Advisor(Protocol):
@@ -165,8 +186,21 @@ def request_hash(request: AdviceRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Processed:
+    """What handling one event did: "analyzed", "failed" (the file was rejected: `reason`), "internal_error"
+    (our code failed on the file) or "skipped"."""
+
+    outcome: str
+    advice_requested: bool = False  # the advisor was asked (the advice inputs were new)
+    reason: str = ""
+
+
 class AnalysisPipeline:
-    """One UploadCompleted event → metrics stored → advice stored. Idempotent per analyzer version."""
+    """One UploadCompleted event → metrics stored → advice stored. Idempotent per analyzer version.
+
+    Live events (`process`) and an operator's reprocessing (`reprocess`) take the same path; a PriorityGate
+    keeps reprocessing out of the way of live events."""
 
     def __init__(
         self,
@@ -178,6 +212,7 @@ class AnalysisPipeline:
         analyzer_version: str,
         history_days: int = 28,
         lease_s: float = 30.0,
+        gate: PriorityGate | None = None,
     ) -> None:
         self.repo = repo
         self.reader = reader
@@ -186,6 +221,7 @@ class AnalysisPipeline:
         self.version = analyzer_version
         self.history_days = history_days
         self.lease_s = lease_s
+        self.gate = gate or PriorityGate()
 
     async def process(self, job: UploadJob, *, final_attempt: bool) -> str:
         """ "analyzed", "failed" (bad file: the caller terminates the event), "internal_error" (our code failed
@@ -194,19 +230,32 @@ class AnalysisPipeline:
         ActivityBusy when another delivery is at work on the activity; infrastructure errors propagate. Either
         way the caller retries later; nothing here is half-committed.
         """
+        async with self.gate.live():
+            return (await self._handle(job, final_attempt=final_attempt, force=False, live=True)).outcome
+
+    async def reprocess(self, job: UploadJob, *, force: bool) -> Processed:
+        """An operator's replay or re-drive of an event, behind live work. `force` analyzes again what this
+        version already settled (and replaces its result); advice is still only asked for new inputs.
+        ActivityBusy and infrastructure errors propagate (the caller retries, then dead-letters)."""
+        async with self.gate.background():
+            return await self._handle(job, final_attempt=True, force=force, live=False)
+
+    async def _handle(self, job: UploadJob, *, final_attempt: bool, force: bool, live: bool) -> Processed:
         asked = time.monotonic()
-        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, self.lease_s)
+        claim = await self.repo.claim(job.activity_id, job.user_id, self.version, self.lease_s, force=force)
         if claim.outcome is ClaimOutcome.DELETED:
             log.info("activity was deleted by its owner; nothing to do")
-            return "skipped"
+            return Processed("skipped")
         if claim.outcome is ClaimOutcome.DONE:
             log.info("already handled by this analyzer version")
-            return "skipped"
+            return Processed("skipped")
         if claim.outcome is ClaimOutcome.BUSY:
             log.info("another delivery is working on this activity")
             raise ActivityBusy(claim.retry_in_s)
         async with Lease(self.repo, job.activity_id, claim.token, self.lease_s, claimed_at=asked) as lease:
             # Read once: the analysis and the advice of one delivery see the same profile.
+            if live and claim.outcome is ClaimOutcome.ANALYZE:
+                observe_since_upload(STAGE_SECONDS.labels("queue"), job)
             profile = await self.repo.profile(job.user_id)
             result = None
             if claim.outcome is ClaimOutcome.ANALYZE:
@@ -219,23 +268,29 @@ class AnalysisPipeline:
                         job.activity_id, self.version, lease.token, FailureKind.BAD_FILE, reason
                     )
                     log.info("analysis failed", extra={"fields": {"reason": reason}})
-                    return "failed"
+                    return Processed("failed", reason=reason)
                 except AnalysisBug as exc:
                     await self.repo.mark_failed(
                         job.activity_id, self.version, lease.token, FailureKind.INTERNAL_ERROR,
                         INTERNAL_ERROR_REASON, str(exc),
                     )  # fmt: skip
                     log.error("analysis failed: internal error", extra={"fields": {"error": str(exc)}})
-                    return "internal_error"
+                    return Processed("internal_error", reason=INTERNAL_ERROR_REASON)
                 analyzed = result_from_analysis(job, analysis, profile)
                 # When this version's row already existed it is kept, and the advice must follow the kept one.
-                if await self.repo.store_result(analyzed, lease.token):
+                if await self.repo.store_result(analyzed, lease.token, replace=force):
                     result = analyzed
+                if live:
+                    STAGE_SECONDS.labels("analysis").observe(time.monotonic() - asked)
+                    observe_since_upload(ANALYSIS_DELAY, job)
                 log.info(
                     "analyzed", extra={"fields": {"sport": analyzed.sport, "records": analyzed.record_count}}
                 )
-            await self.advise(job, profile, result, lease, final_attempt=final_attempt)
-        return "analyzed"
+            advising = time.monotonic()
+            advice_requested = await self.advise(job, profile, result, lease, final_attempt=final_attempt)
+            if live:
+                STAGE_SECONDS.labels("advice").observe(time.monotonic() - advising)
+        return Processed("analyzed", advice_requested=advice_requested)
 
     async def advise(
         self,
@@ -245,8 +300,9 @@ class AnalysisPipeline:
         lease: Lease,
         *,
         final_attempt: bool,
-    ) -> None:
-        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible.
+    ) -> bool:
+        """Ask the advisor unless advice for exactly these inputs exists; metrics are already visible. True
+        when the advisor was asked.
 
         `result` is the analysis this delivery just stored; None reads the current one back.
         """
@@ -263,7 +319,7 @@ class AnalysisPipeline:
         if await self.repo.advice_by_hash(job.activity_id, digest) is not None:
             log.info("advice for these inputs exists; not asking again")
             await self.repo.mark_advice_ready(job.activity_id, lease.token)
-            return
+            return False
         lease.check()  # never two advisor calls for one activity: only while surely the lease holder
         try:
             advice = await self.advisor.generate(request, digest)
@@ -272,6 +328,7 @@ class AnalysisPipeline:
                 raise
             await self.repo.mark_advice_failed(job.activity_id, lease.token, str(exc))
             log.warning("advice failed", extra={"fields": {"error": str(exc)}})
-            return
+            return True
         await self.repo.store_advice(job.activity_id, advice, lease.token)
         log.info("advice stored", extra={"fields": {"engine": advice.engine}})
+        return True

@@ -74,7 +74,7 @@ _ACTIVITY_COLUMNS = """
     coalesce(u.id, a.activity_id)::text AS activity_id,
     coalesce(u.user_id, a.user_id)::text AS user_id,
     u.file_name, u.size_bytes, u.sha256, u.status AS upload_status, u.duplicate_of::text AS duplicate_of,
-    u.created_at, u.uploaded_at,
+    u.created_at, u.uploaded_at, u.legacy_id,
     a.status AS analysis_status, a.failure_reason, a.failure_kind, a.advice_status, a.advice_error,
     a.analysis_started_at, a.analyzed_at, a.advised_at, a.failed_at, a.updated_at,
     r.analyzer_version, r.sport, r.start_time, r.local_offset_s, r.record_count, r.device, r.summary
@@ -111,6 +111,7 @@ def _record(
         summary=row["summary"] or {},
         sessions=sessions or [],
         advice=advice,
+        legacy_id=row["legacy_id"] or "",
     )
 
 
@@ -122,9 +123,12 @@ class Repository:
 
     # --- the analysis pipeline -------------------------------------------------------------------------
 
-    async def claim(self, activity_id: str, user_id: str, version: str, lease_s: float) -> Claim:
+    async def claim(
+        self, activity_id: str, user_id: str, version: str, lease_s: float, *, force: bool = False
+    ) -> Claim:
         """Decide what this delivery has to do (Postgres is the dedupe) and, when there is work, hand it the
-        activity's lease: one delivery at a time analyzes an activity or asks for its advice.
+        activity's lease: one delivery at a time analyzes an activity or asks for its advice. `force` (an
+        operator's replay) analyzes again even what this version already settled.
 
         A lease still running means another delivery is at work (BUSY); one that ran out belonged to an
         analyzer that died, and this delivery takes the activity over.
@@ -135,8 +139,8 @@ class Repository:
         if await self.pool.fetchval(
             """
             INSERT INTO analyzer.activities (activity_id, user_id, status, analyzer_version, attempts,
-                analysis_started_at, updated_at, claim_token, lease_until)
-            SELECT $1, $2, 'analyzing', $3, 1, now(), now(), $4, now() + $5 * interval '1 second'
+                analysis_started_at, first_analysis_started_at, updated_at, claim_token, lease_until)
+            SELECT $1, $2, 'analyzing', $3, 1, now(), now(), now(), $4, now() + $5 * interval '1 second'
             WHERE EXISTS (SELECT FROM upload.activities_v1 WHERE id = $1)
             ON CONFLICT (activity_id) DO NOTHING
             RETURNING true
@@ -160,7 +164,7 @@ class Repository:
             )
             if row is not None and (row["lease_left_s"] or 0) > 0:
                 return Claim(ClaimOutcome.BUSY, retry_in_s=row["lease_left_s"])
-            if row is not None and row["analyzer_version"] == version:
+            if row is not None and row["analyzer_version"] == version and not force:
                 if row["status"] == "failed" and row["failure_kind"] == FailureKind.BAD_FILE.value:
                     return Claim(ClaimOutcome.DONE)
                 if row["status"] == "analyzed":
@@ -186,7 +190,8 @@ class Repository:
                 ON CONFLICT (activity_id) DO UPDATE SET
                     status = 'analyzing', analyzer_version = $3, attempts = a.attempts + 1,
                     analysis_started_at = now(), failure_reason = NULL, failure_kind = NULL, error_detail = NULL,
-                    failed_at = NULL, updated_at = now(), claim_token = $4, lease_until = excluded.lease_until
+                    failed_at = NULL, updated_at = now(), claim_token = $4, lease_until = excluded.lease_until,
+                    first_analysis_started_at = coalesce(a.first_analysis_started_at, now())
                 WHERE $6
                 RETURNING true
                 """,
@@ -244,14 +249,25 @@ class Repository:
             detail,
         )
 
-    async def store_result(self, result: AnalysisResult, token: str) -> bool:
+    async def store_result(self, result: AnalysisResult, token: str, *, replace: bool = False) -> bool:
         """Results, version and `analyzed` in one statement (the lease goes on, for the advice); False when this
-        version's row already existed. Nothing is written unless this delivery still holds the lease."""
+        version's row already existed and was kept. `replace` (a forced replay: the athlete's profile may have
+        changed) overwrites it. Nothing is written unless this delivery still holds the lease."""
+        on_conflict = (
+            "DO UPDATE SET sport = excluded.sport, sub_sport = excluded.sub_sport, "
+            "start_time = excluded.start_time, local_offset_s = excluded.local_offset_s, "
+            "local_date = excluded.local_date, record_count = excluded.record_count, device = excluded.device, "
+            "training_load = excluded.training_load, summary = excluded.summary, sessions = excluded.sessions, "
+            "warnings = excluded.warnings, profile = excluded.profile, created_at = now()"
+            if replace
+            else "DO NOTHING"
+        )
         row = await self.pool.fetchrow(
             f"""
             WITH held AS (
                 UPDATE analyzer.activities SET status = 'analyzed', analyzer_version = $3, result_version = $3,
-                    analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now()
+                    analyzed_at = now(), advice_status = 'pending', advice_error = NULL, updated_at = now(),
+                    first_analyzed_at = coalesce(first_analyzed_at, now())
                 WHERE {_LEASE_HOLDER}
                 RETURNING activity_id
             ), stored AS (
@@ -259,7 +275,7 @@ class Repository:
                     start_time, local_offset_s, local_date, record_count, device, training_load, summary,
                     sessions, warnings, profile)
                 SELECT activity_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM held
-                ON CONFLICT (activity_id, analyzer_version) DO NOTHING
+                ON CONFLICT (activity_id, analyzer_version) {on_conflict}
                 RETURNING true
             )
             SELECT EXISTS (SELECT FROM held) AS held, EXISTS (SELECT FROM stored) AS stored
@@ -301,7 +317,7 @@ class Repository:
             f"""
             WITH held AS (
                 UPDATE analyzer.activities SET advice_status = 'ready', advice_error = NULL, advised_at = now(),
-                    updated_at = now(), {_RELEASE}
+                    first_advised_at = coalesce(first_advised_at, now()), updated_at = now(), {_RELEASE}
                 WHERE {_LEASE_HOLDER}
                 RETURNING activity_id, user_id
             ), stored AS (
@@ -335,7 +351,8 @@ class Repository:
             self.pool,
             "UPDATE analyzer.activities SET advice_status = $3, advice_error = $4, "
             "advised_at = CASE WHEN $3 = 'ready' THEN now() ELSE advised_at END, updated_at = now(), "
-            f"{_RELEASE} WHERE {_LEASE_HOLDER} RETURNING true",
+            "first_advised_at = CASE WHEN $3 = 'ready' THEN coalesce(first_advised_at, now()) "
+            f"ELSE first_advised_at END, {_RELEASE} WHERE {_LEASE_HOLDER} RETURNING true",
             uuid.UUID(activity_id),
             uuid.UUID(token),
             status,

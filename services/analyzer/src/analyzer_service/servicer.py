@@ -110,6 +110,7 @@ def activity_message(record: ActivityRecord, *, full: bool) -> pb.Activity:
         record_count=record.record_count,
         device=record.device,
         local_offset_s=record.local_offset_s,
+        legacy_id=record.legacy_id,
     )
     if record.status == "failed" and record.failure_kind in _FAILURE_KIND:
         activity.failure_kind = _FAILURE_KIND[record.failure_kind]

@@ -118,6 +118,27 @@ class AdvisorSettings:
 
 
 @dataclass(frozen=True)
+class OpsSettings:
+    """Operators' features: replay pace and the R2 prices of the cost estimate."""
+
+    # Jobs a replay or re-drive runs at once (each waits for live work to be idle first).
+    replay_concurrency: int = env_field("REPLAY_CONCURRENCY", 1)
+    # The original design's R2 prices (egress is free on R2).
+    price_storage_gb_month: float = env_field("R2_PRICE_STORAGE_GB_MONTH", 0.015)
+    price_class_a_per_million: float = env_field("R2_PRICE_CLASS_A_PER_MILLION", 4.50)
+    price_class_b_per_million: float = env_field("R2_PRICE_CLASS_B_PER_MILLION", 0.36)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.replay_concurrency <= 16:
+            raise ValueError("REPLAY_CONCURRENCY must be between 1 and 16")
+        if (
+            min(self.price_storage_gb_month, self.price_class_a_per_million, self.price_class_b_per_million)
+            < 0
+        ):
+            raise ValueError("R2_PRICE_* cannot be negative")
+
+
+@dataclass(frozen=True)
 class AnalyzerSettings:
     """Everything `python -m analyzer_service` reads from the environment."""
 
@@ -129,6 +150,7 @@ class AnalyzerSettings:
     advisor: AdvisorSettings
     decode: DecodeSettings
     consumer: ConsumerSettings
+    ops: OpsSettings
     watch_poll_s: float = env_field("WATCH_POLL_S", 5.0)
     # How often rows of activities their owners deleted are purged (reads hide them at once regardless).
     deleted_purge_interval_s: float = env_field("DELETED_PURGE_INTERVAL_S", 30.0)

@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import asyncpg
+from fitcoach.ops.v1 import ops_service_pb2_grpc
 from fitcoach.upload.v1 import upload_service_pb2, upload_service_pb2_grpc
 from fitcoach_runtime.auth import TokenVerifier
 from fitcoach_runtime.db import apply_migrations, create_pool
@@ -13,10 +14,14 @@ from fitcoach_runtime.events import connect_nats, ensure_stream
 from fitcoach_runtime.grpc_server import GrpcService, RunningServer, ServiceResources, main_entry, run_service
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import s3_client
+from fitcoach_runtime.storage_usage import StorageOperations
 from nats.js.client import JetStreamContext
 
+from upload_service import ops_servicer
+from upload_service.migration import LegacyMigration
+from upload_service.monitoring import refresh_gauges
 from upload_service.relay import OutboxRelay
-from upload_service.repository import ActivityRepository, OutboxRepository
+from upload_service.repository import ActivityRepository, MigrationRepository, OutboxRepository
 from upload_service.service import UploadService
 from upload_service.servicer import UploadServicer
 from upload_service.settings import UploadSettings
@@ -24,6 +29,8 @@ from upload_service.store import S3ObjectStore
 from upload_service.sweeper import PendingSweeper
 
 SERVICE_NAME = upload_service_pb2.DESCRIPTOR.services_by_name["UploadService"].full_name
+# Storage request counts reach PostgreSQL this often (a crash loses at most this much of them).
+STORAGE_COUNTS_FLUSH_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class Components:
     service: UploadService
     relay: OutboxRelay
     sweeper: PendingSweeper
+    migration: LegacyMigration
+    operations: StorageOperations
 
 
 async def open_components(resources: AsyncExitStack, settings: UploadSettings) -> Components:
@@ -49,6 +58,9 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
     await ensure_stream(js, settings.nats.stream, settings.nats.stream_replicas)
 
     s3 = await resources.enter_async_context(s3_client(settings.storage))
+    operations = StorageOperations(pool, "upload")
+    operations.attach(s3)
+    resources.push_async_callback(operations.flush)  # before the pool closes: the last counts are kept
     s3_public = s3
     if settings.storage.effective_public_endpoint != settings.storage.effective_endpoint:
         s3_public = await resources.enter_async_context(s3_client(settings.storage, public=True))
@@ -69,6 +81,7 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
         max_upload_bytes=settings.limits.max_upload_bytes,
         url_ttl_s=settings.limits.upload_url_ttl_s,
         download_url_ttl_s=settings.limits.download_url_ttl_s,
+        operations=operations,
     )
     sweeper = PendingSweeper(
         activities,
@@ -76,7 +89,10 @@ async def open_components(resources: AsyncExitStack, settings: UploadSettings) -
         abandon_after_s=settings.sweeper.abandon_after_h * 3600,
         interval_s=settings.sweeper.interval_s,
     )
-    return Components(pool, js, service, relay, sweeper)
+    migration = LegacyMigration(
+        MigrationRepository(pool), activities, objects, max_bytes=settings.limits.max_upload_bytes
+    )
+    return Components(pool, js, service, relay, sweeper, migration, operations)
 
 
 async def build(resources: ServiceResources, settings: UploadSettings) -> RunningServer:
@@ -84,6 +100,11 @@ async def build(resources: ServiceResources, settings: UploadSettings) -> Runnin
     parts = await open_components(resources, settings)
     resources.run_in_background(parts.relay.run(), "outbox-relay")
     resources.run_in_background(parts.sweeper.run(), "pending-sweeper")
+    resources.run_every(STORAGE_COUNTS_FLUSH_S, parts.operations.flush, "storage-operation-counts")
+    if settings.server.metrics_listen:
+        resources.run_every(
+            settings.server.metrics_refresh_s, lambda: refresh_gauges(parts.pool), "prometheus-gauges"
+        )
     return await resources.serve(
         settings.server.grpc_listen,
         [
@@ -91,7 +112,12 @@ async def build(resources: ServiceResources, settings: UploadSettings) -> Runnin
                 SERVICE_NAME,
                 upload_service_pb2_grpc.add_UploadServiceServicer_to_server,
                 UploadServicer(parts.service),
-            )
+            ),
+            GrpcService(
+                ops_servicer.SERVICE_NAME,
+                ops_service_pb2_grpc.add_OpsServiceServicer_to_server,
+                ops_servicer.UploadOpsServicer(parts.migration, MigrationRepository(parts.pool)),
+            ),
         ],
         verifier=TokenVerifier.from_settings(settings.auth),
         max_concurrent_rpcs=settings.server.max_concurrent_rpcs,

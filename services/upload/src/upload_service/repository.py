@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from fitcoach_runtime.db import Connection
@@ -24,6 +26,11 @@ _ACTIVITY_COLUMNS = """
 
 def _activity(row: asyncpg.Record) -> Activity:
     return Activity(**dict(row))
+
+
+def _activity_from(row: asyncpg.Record) -> Activity:
+    """The Activity columns of a row that holds others too."""
+    return Activity(**{name: row[name] for name in Activity.__dataclass_fields__})
 
 
 class ActivityRepository:
@@ -253,3 +260,199 @@ class OutboxRepository:
                     with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
                         await conn.remove_listener(OUTBOX_CHANNEL, listener)
                         conn.remove_termination_listener(on_lost)
+
+
+@dataclass(frozen=True)
+class ImportedItem:
+    """A legacy row or file a migration already handled, with the activity holding its bytes."""
+
+    legacy_id: str
+    outcome: str  # migrated | duplicate
+    queued: bool
+    activity: Activity
+
+
+class MigrationRepository:
+    """upload.legacy_imports and upload.migration_runs, and activities created by the legacy migration."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def imported(self, source: str) -> dict[str, ImportedItem]:
+        """Every item of `source` handled by earlier runs, by legacy id."""
+        rows = await self.pool.fetch(
+            f"""
+            SELECT i.legacy_id, i.outcome, i.queued, {_ACTIVITY_COLUMNS}
+            FROM upload.legacy_imports i JOIN upload.activities a ON a.id = i.activity_id
+            WHERE i.source = $1
+            """,
+            source,
+        )
+        return {
+            r["legacy_id"]: ImportedItem(r["legacy_id"], r["outcome"], r["queued"], _activity_from(r))
+            for r in rows
+        }
+
+    async def record_migrated(
+        self, activity: Activity, source: str, legacy_id: str, event: OutboxEvent | None
+    ) -> tuple[str, Activity | None]:
+        """In one transaction: the activity `uploaded` (a new row, or the owner's pending row for the same
+        bytes), its legacy_imports row and, unless `event` is None, its outbox event.
+
+        Returns ("migrated", None); ("duplicate", the owner's existing activity) when another activity holds
+        these bytes (the caller links to it); ("already", None) when another run recorded this item first."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Locks the owner's row for these bytes, if any: a concurrent run waits here, then sees it.
+            existing = await conn.fetchrow(
+                f"SELECT {_ACTIVITY_COLUMNS} FROM upload.activities WHERE user_id = $1 AND sha256 = $2 "
+                "FOR UPDATE",
+                activity.user_id,
+                activity.sha256,
+            )
+            if existing is not None and existing["id"] != activity.id:
+                return "duplicate", _activity(existing)
+            if existing is not None and existing["status"] != PENDING:
+                return "already", None
+            if existing is None:
+                inserted = await conn.fetchval(
+                    """
+                    INSERT INTO upload.activities (id, user_id, file_name, size_bytes, sha256, object_key, status,
+                        created_at, uploaded_at, url_expires_at, legacy_source, legacy_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9, $10)
+                    ON CONFLICT (user_id, sha256) DO NOTHING
+                    RETURNING true
+                    """,
+                    activity.id,
+                    activity.user_id,
+                    activity.file_name,
+                    activity.size_bytes,
+                    activity.sha256,
+                    activity.object_key,
+                    UPLOADED,
+                    activity.uploaded_at,
+                    source,
+                    legacy_id,
+                )
+                if not inserted:  # inserted concurrently since our look (nothing to lock then)
+                    raced = await conn.fetchrow(
+                        f"SELECT {_ACTIVITY_COLUMNS} FROM upload.activities WHERE user_id = $1 AND sha256 = $2",
+                        activity.user_id,
+                        activity.sha256,
+                    )
+                    assert raced is not None
+                    if raced["id"] == activity.id:
+                        return "already", None
+                    return "duplicate", _activity(raced)
+            else:  # the owner's own interrupted upload of these bytes: the migration completes it
+                await conn.execute(
+                    "UPDATE upload.activities SET status = $2, uploaded_at = $3, size_bytes = $4, "
+                    "legacy_source = $5, legacy_id = $6 WHERE id = $1",
+                    activity.id,
+                    UPLOADED,
+                    activity.uploaded_at,
+                    activity.size_bytes,
+                    source,
+                    legacy_id,
+                )
+            await conn.execute(
+                "INSERT INTO upload.legacy_imports (source, legacy_id, activity_id, outcome, queued) "
+                "VALUES ($1, $2, $3, 'migrated', $4)",
+                source,
+                legacy_id,
+                activity.id,
+                event is not None,
+            )
+            await self._queue(conn, [event] if event else [])
+        return "migrated", None
+
+    async def record_duplicate(self, source: str, legacy_id: str, activity_id: str) -> None:
+        """Link a legacy item to the owner's existing activity with the same bytes."""
+        await self.pool.execute(
+            "INSERT INTO upload.legacy_imports (source, legacy_id, activity_id, outcome, queued) "
+            "VALUES ($1, $2, $3, 'duplicate', true) ON CONFLICT (source, legacy_id) DO NOTHING",
+            source,
+            legacy_id,
+            activity_id,
+        )
+
+    async def queue(self, source: str, events: dict[str, OutboxEvent]) -> int:
+        """Queue the analysis of items migrated earlier without it (legacy id → event); returns how many."""
+        if not events:
+            return 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            still = await conn.fetch(
+                "UPDATE upload.legacy_imports SET queued = true "
+                "WHERE source = $1 AND legacy_id = ANY($2::text[]) AND NOT queued RETURNING legacy_id",
+                source,
+                list(events),
+            )
+            await self._queue(conn, [events[r["legacy_id"]] for r in still])
+        return len(still)
+
+    @staticmethod
+    async def _queue(conn: Connection, events: Sequence[OutboxEvent]) -> None:
+        if events:
+            await conn.executemany(
+                "INSERT INTO upload.outbox (id, subject, payload) VALUES ($1, $2, $3)",
+                [(e.id, e.subject, e.payload) for e in events],
+            )
+
+    # --- run reports -----------------------------------------------------------------------------------
+
+    async def start_run(self, run_id: str, operator_id: str, source: str, dry_run: bool) -> None:
+        await self.pool.execute(
+            "INSERT INTO upload.migration_runs (id, operator_id, source, dry_run) VALUES ($1, $2, $3, $4)",
+            run_id,
+            operator_id,
+            source,
+            dry_run,
+        )
+
+    async def save_run(self, run_id: str, report: dict[str, Any], *, finished: bool) -> None:
+        await self.pool.execute(
+            "UPDATE upload.migration_runs SET report = $2::jsonb, heartbeat_at = now(), "
+            "finished_at = CASE WHEN $3 THEN now() END WHERE id = $1",
+            run_id,
+            json.dumps(report),
+            finished,
+        )
+
+    async def runs(self, limit: int) -> list[asyncpg.Record]:
+        return await self.pool.fetch(
+            "SELECT id::text, operator_id, source, dry_run, started_at, heartbeat_at, finished_at, "
+            "report::text AS report FROM upload.migration_runs ORDER BY started_at DESC LIMIT $1",
+            limit,
+        )
+
+
+@dataclass(frozen=True)
+class UploadFigures:
+    """What the upload service owns, for its Prometheus gauges."""
+
+    outbox_backlog: int
+    outbox_oldest_age_s: float
+    stored_objects: int
+    stored_bytes: int
+    by_status: dict[str, int]
+
+
+async def upload_figures(pool: asyncpg.Pool) -> UploadFigures:
+    row = await pool.fetchrow(
+        """
+        SELECT
+            (SELECT count(*) FROM upload.outbox WHERE published_at IS NULL) AS backlog,
+            (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)
+             FROM upload.outbox WHERE published_at IS NULL)::float8 AS oldest,
+            (SELECT count(*) FROM upload.activities WHERE status <> 'pending') AS objects,
+            (SELECT coalesce(sum(size_bytes), 0) FROM upload.activities WHERE status <> 'pending')::bigint AS bytes
+        """
+    )
+    statuses = await pool.fetch("SELECT status, count(*) AS n FROM upload.activities GROUP BY status")
+    assert row is not None
+    return UploadFigures(
+        outbox_backlog=row["backlog"],
+        outbox_oldest_age_s=row["oldest"],
+        stored_objects=row["objects"],
+        stored_bytes=row["bytes"],
+        by_status={r["status"]: r["n"] for r in statuses},
+    )

@@ -127,6 +127,12 @@ class ActivityStore(Protocol):
         """The object is gone: drop the queued deletion."""
 
 
+class OperationCounter(Protocol):
+    """Counts storage requests for the cost estimate (fitcoach_runtime.storage_usage.StorageOperations)."""
+
+    def record(self, operation: str, count: int = 1) -> None: ...
+
+
 class ObjectStore(Protocol):
     bucket: str
 
@@ -168,6 +174,7 @@ class UploadService:
         url_ttl_s: int,
         download_url_ttl_s: int = 60,
         clock: Callable[[], dt.datetime] = _utcnow,
+        operations: OperationCounter | None = None,
     ) -> None:
         self.activities = activities
         self.objects = objects
@@ -175,6 +182,7 @@ class UploadService:
         self.url_ttl_s = url_ttl_s
         self.download_url_ttl_s = download_url_ttl_s
         self.clock = clock
+        self.operations = operations
 
     def _validate(self, size_bytes: int, sha256: str) -> None:
         if not _SHA256_HEX.fullmatch(sha256):
@@ -262,6 +270,10 @@ class UploadService:
             status = await self.activities.mark_uploaded(activity.id, user_id, uploaded_at, event)
             if status is None:  # the sweeper deleted it (URL long expired) while we checked the object
                 raise NotFound("activity not found")
+            if self.operations is not None:
+                # The client's presigned PUT never passed through our S3 client: count it once verified
+                # (a concurrent second CompleteUpload of the same activity may count it twice: an estimate).
+                self.operations.record("PutObject")
             logger.info("upload completed", extra={"fields": {"status": status}})
             return activity.id, status
 
@@ -293,6 +305,10 @@ class UploadService:
         presigned = await self.objects.presign_get(
             activity.object_key, activity.file_name, self.download_url_ttl_s
         )
+        if self.operations is not None:
+            # The browser's GET never passes through our S3 client: counted when its URL is issued (an
+            # estimate: a URL may go unused, or be used twice within its lifetime).
+            self.operations.record("GetObject")
         return activity, presigned
 
 

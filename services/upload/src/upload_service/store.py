@@ -102,6 +102,25 @@ class S3ObjectStore:
             raise Unavailable("object storage unavailable") from exc
         return int(head["ContentLength"])
 
+    async def put_verified(self, key: str, data: bytes, sha256_hex: str) -> None:
+        """Store `data` under `key` from the server itself (the legacy migration), with its SHA-256 for a store
+        that checks it (R2 does), then HEAD it: the size must match, whatever the store checked."""
+        checksum_b64 = base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+        try:
+            await self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentLength=len(data),
+                ContentType=CONTENT_TYPE,
+                ChecksumSHA256=checksum_b64,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise Unavailable(f"object storage refused the file: {exc}") from exc
+        size = await self.object_size(key)
+        if size != len(data):
+            raise Unavailable(f"stored object {key} is {size} bytes after the upload, expected {len(data)}")
+
     async def delete(self, key: str) -> None:
         """Delete the object; a missing object is fine (S3 DELETE is idempotent)."""
         try:

@@ -29,6 +29,7 @@ COMMANDS = {
     "token": "fitctl.devtoken",
     "analyze": "fitctl.analyze",
     "truth": "fitctl.truth",
+    "admin": "fitctl.admin",
 }
 
 
@@ -80,13 +81,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for module in modules:
         importlib.import_module(module).register(subparsers)
-    # --gateway/--token also after the command (`fitctl list --gateway URL`); SUPPRESS keeps a value given
-    # before the command from being overwritten by the subparser's default.
+    # --gateway/--token also after the command (`fitctl list --gateway URL`, `fitctl admin stats --token T`);
+    # SUPPRESS keeps a value given before the command from being overwritten by the subparser's default.
+    _accept_connection_options(subparsers)
+    return parser
+
+
+def _accept_connection_options(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for subparser in subparsers.choices.values():
         known = {opt for action in subparser._actions for opt in action.option_strings}
         if not {"--gateway", "--token"} & known:
             _add_connection_options(subparser, default=argparse.SUPPRESS)
-    return parser
+        for action in subparser._actions:  # command groups (fitctl admin ...) have commands of their own
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_connection_options(action)
 
 
 def command_of(argv: Sequence[str]) -> str | None:

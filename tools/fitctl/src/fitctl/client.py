@@ -8,6 +8,7 @@ from types import TracebackType
 import grpc
 from fitcoach.activity.v1 import activity_service_pb2 as activity_pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as activity_grpc
+from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as upload_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as upload_grpc
 from fitcoach_runtime.grpc_client import CHANNEL_OPTIONS, bearer
@@ -42,6 +43,7 @@ class Gateway:
             self.channel = grpc.aio.insecure_channel(target.address, options=CHANNEL_OPTIONS)
         self.uploads = upload_grpc.UploadServiceStub(self.channel)
         self.activities = activity_grpc.ActivityServiceStub(self.channel)
+        self.ops = ops_grpc.OpsServiceStub(self.channel)  # operators only (fitctl admin)
 
     async def __aenter__(self) -> Gateway:
         return self

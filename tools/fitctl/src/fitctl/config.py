@@ -112,8 +112,15 @@ class Context:
     def token(self) -> str:
         return self.token_flag or self.environ.get("FITCOACH_TOKEN") or self.mint_token()
 
-    def mint_token(self, user_id: str | None = None, ttl_s: int = DEV_TOKEN_TTL_S) -> str:
-        """A dev-mode token signed with the stack's secret, for the stable dev user unless `user_id` is given."""
+    def operator_token(self) -> str:
+        """For `fitctl admin`: --token or $FITCOACH_TOKEN (an operator's), else a dev operator token."""
+        return self.token_flag or self.environ.get("FITCOACH_TOKEN") or self.mint_token(operator=True)
+
+    def mint_token(
+        self, user_id: str | None = None, ttl_s: int = DEV_TOKEN_TTL_S, *, operator: bool = False
+    ) -> str:
+        """A dev-mode token signed with the stack's secret, for the stable dev user unless `user_id` is given;
+        `operator` adds the operator role (app_metadata.role), as a Supabase project would for its operators."""
         secret = self.setting("SUPABASE_JWT_SECRET")
         supabase_url = self.setting("SUPABASE_URL")
         if not secret or not supabase_url:
@@ -130,6 +137,7 @@ class Context:
             issuer=f"{supabase_url.rstrip('/')}/auth/v1",
             user_id=user_id or self.dev_user_id(),
             ttl_s=ttl_s,
+            operator=operator,
         )
 
     def dev_user_id(self) -> str:

@@ -9,6 +9,7 @@ field name; timestamps become ISO 8601 strings in UTC.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, cast
 
@@ -144,6 +145,8 @@ def _finite(value: Any) -> Any:
     # JSON has no NaN (chart streams mark missing samples with it): emit null instead of invalid JSON.
     if isinstance(value, float) and value != value:
         return None
+    if isinstance(value, float) and value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"  # protobuf's JSON spelling (a histogram's last bound)
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -37,9 +37,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="act as this user, by id or by dev user name as in the web app (default: the dev user)",
     )
     parser.add_argument("--ttl", type=int, default=DEV_TOKEN_TTL_S, metavar="S", help="lifetime in seconds")
+    parser.add_argument(
+        "--operator",
+        action="store_true",
+        help="an operator's token (app_metadata.role=operator), for OpsService and `fitctl admin`",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    print(ctx.mint_token(user_id=args.user, ttl_s=args.ttl))
+    print(ctx.mint_token(user_id=args.user, ttl_s=args.ttl, operator=args.operator))
     return 0

@@ -19,6 +19,7 @@ def _ready_message(stack: Stack) -> str:
     fixtures = FIT
     example = next(iter(sorted(fixtures.glob("run-*.fit"))), None) if fixtures.is_dir() else None
     upload = f".venv/bin/fitctl upload {example or 'FILE.fit'} --wait"
+    metrics = "  ".join(f"{name} {stack.metrics_url(name)}" for name in stack.metrics_ports)
     return (
         f"FitCoach ready: {stack.gateway_url}\n"
         f"  open: {stack.gateway_url}/ in a browser (the web app; dev mode signs you in as the dev user)\n"
@@ -26,6 +27,8 @@ def _ready_message(stack: Stack) -> str:
         f"        node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services "
         f"{stack.gateway_url}\n"
         f"        grpcurl -plaintext {stack.gateway_address} list\n"
+        f"        .venv/bin/fitctl admin stats          (operators: stats, cost, replay, migrate ...)\n"
+        f"  metrics: {metrics or 'none'}\n"
         f"  endpoints: {stack.env_file}   logs: {stack.logs_dir}/   Ctrl-C stops everything\n"
     )
 

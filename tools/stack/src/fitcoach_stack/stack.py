@@ -205,6 +205,10 @@ class Stack:
     def service_address(self, name: str) -> str:
         return f"{HOST}:{self.service_ports[name]}"
 
+    def metrics_url(self, name: str) -> str:
+        """A service's Prometheus endpoint (every service exports one under the stack)."""
+        return f"http://{HOST}:{self.metrics_ports[name]}/metrics"
+
     def replica_names(self, service: str) -> list[str]:
         """Process names of a service's replicas: `analyzer`, then `analyzer-2`, ..."""
         return [service if i == 1 else f"{service}-{i}" for i in range(1, self.replicas.get(service, 1) + 1)]
@@ -501,6 +505,10 @@ class Stack:
                 for n in self.service_ports
             },
             "FITCOACH_WEB_URL": self.gateway_url if self.web else "",
+            **{
+                f"FITCOACH_{n.upper().replace('-', '_')}_METRICS_URL": self.metrics_url(n)
+                for n in self.metrics_ports
+            },
             "FITCOACH_LOGS_DIR": str(self.logs_dir),
             "FITCOACH_STACK_PID": str(os.getpid()),
         }

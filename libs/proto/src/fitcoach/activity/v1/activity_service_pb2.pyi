@@ -181,7 +181,7 @@ class AthleteProfile(_message.Message):
     def __init__(self, max_hr_bpm: _Optional[float] = ..., rest_hr_bpm: _Optional[float] = ..., threshold_hr_bpm: _Optional[float] = ..., ftp_w: _Optional[float] = ..., threshold_pace_s_per_km: _Optional[float] = ..., sex: _Optional[_Union[Sex, str]] = ..., language: _Optional[str] = ..., critical_power_w: _Optional[float] = ..., w_prime_j: _Optional[float] = ..., weight_kg: _Optional[float] = ..., units: _Optional[_Union[UnitSystem, str]] = ...) -> None: ...
 
 class Activity(_message.Message):
-    __slots__ = ("activity_id", "file_name", "size_bytes", "sha256", "status", "advice_status", "failure_reason", "duplicate_of", "times", "sport", "start_time", "summary", "sessions", "advice", "analyzer_version", "record_count", "device", "local_offset_s", "failure_kind")
+    __slots__ = ("activity_id", "file_name", "size_bytes", "sha256", "status", "advice_status", "failure_reason", "duplicate_of", "times", "sport", "start_time", "summary", "sessions", "advice", "analyzer_version", "record_count", "device", "local_offset_s", "legacy_id", "failure_kind")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -200,6 +200,7 @@ class Activity(_message.Message):
     RECORD_COUNT_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     LOCAL_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
+    LEGACY_ID_FIELD_NUMBER: _ClassVar[int]
     FAILURE_KIND_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     file_name: str
@@ -219,8 +220,9 @@ class Activity(_message.Message):
     record_count: int
     device: str
     local_offset_s: int
+    legacy_id: str
     failure_kind: FailureKind
-    def __init__(self, activity_id: _Optional[str] = ..., file_name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., status: _Optional[_Union[ActivityStatus, str]] = ..., advice_status: _Optional[_Union[AdviceStatus, str]] = ..., failure_reason: _Optional[str] = ..., duplicate_of: _Optional[str] = ..., times: _Optional[_Union[ActivityTimes, _Mapping]] = ..., sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[_Union[MetricSet, _Mapping]] = ..., sessions: _Optional[_Iterable[_Union[Session, _Mapping]]] = ..., advice: _Optional[_Union[_advisor_service_pb2.Advice, _Mapping]] = ..., analyzer_version: _Optional[str] = ..., record_count: _Optional[int] = ..., device: _Optional[str] = ..., local_offset_s: _Optional[int] = ..., failure_kind: _Optional[_Union[FailureKind, str]] = ...) -> None: ...
+    def __init__(self, activity_id: _Optional[str] = ..., file_name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., status: _Optional[_Union[ActivityStatus, str]] = ..., advice_status: _Optional[_Union[AdviceStatus, str]] = ..., failure_reason: _Optional[str] = ..., duplicate_of: _Optional[str] = ..., times: _Optional[_Union[ActivityTimes, _Mapping]] = ..., sport: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[_Union[MetricSet, _Mapping]] = ..., sessions: _Optional[_Iterable[_Union[Session, _Mapping]]] = ..., advice: _Optional[_Union[_advisor_service_pb2.Advice, _Mapping]] = ..., analyzer_version: _Optional[str] = ..., record_count: _Optional[int] = ..., device: _Optional[str] = ..., local_offset_s: _Optional[int] = ..., legacy_id: _Optional[str] = ..., failure_kind: _Optional[_Union[FailureKind, str]] = ...) -> None: ...
 
 class ActivityTimes(_message.Message):
     __slots__ = ("created_at", "uploaded_at", "analysis_started_at", "analyzed_at", "advised_at", "failed_at")
