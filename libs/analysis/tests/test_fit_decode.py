@@ -189,6 +189,13 @@ def test_broken_files_raise_one_clear_error(name: str) -> None:
         assert len(str(info.value)) > len("not a valid FIT file: ") + 3
 
 
+def test_a_file_cut_short_says_it_is_truncated() -> None:
+    # Regression: the header promises more data than the file holds; the reason said "corrupt data" (an
+    # index running off the end) where the athlete needs to hear that the file was cut short.
+    with pytest.raises(InvalidFitFile, match=r"truncated: the FIT header @ 0 announces \d+ bytes of data"):
+        decode((FIXTURES / "broken-truncated.fit").read_bytes())
+
+
 def test_caps_refuse_oversized_input() -> None:
     data = (FIXTURES / "run-fr70-footpod-compressed-ts.fit").read_bytes()
     with pytest.raises(InvalidFitFile, match="too large"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -18,7 +19,9 @@ from fitcoach_stack.stack import CLUSTER_SHAPE, SERVICES, ServiceExited, Stack, 
 def _ready_message(stack: Stack) -> str:
     fixtures = FIT
     example = next(iter(sorted(fixtures.glob("run-*.fit"))), None) if fixtures.is_dir() else None
-    upload = f".venv/bin/fitctl upload {example or 'FILE.fit'} --wait"
+    # Shown as the repository's make-run user types it (../shared/...), not as this machine's absolute path.
+    shown = os.path.relpath(example, Path.cwd()) if example is not None else "FILE.fit"
+    upload = f".venv/bin/fitctl upload {shown} --wait"
     metrics = "  ".join(f"{name} {stack.metrics_url(name)}" for name in stack.metrics_ports)
     return (
         f"FitCoach ready: {stack.gateway_url}\n"

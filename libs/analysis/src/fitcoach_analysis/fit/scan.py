@@ -322,6 +322,13 @@ def scan(data: bytes, max_messages: int) -> Scan:
         resets = files[-1].resets
         pos += header_size
         body_end = pos + data_size
+        if body_end > n:
+            # Checked once here rather than in the message loop below (the decoder's hot path), which
+            # reads up to body_end: the athlete learns what is wrong, not that an index ran out.
+            raise InvalidFitFile(
+                f"truncated: the FIT header @ {pos - header_size} announces {data_size} bytes of data, "
+                f"the file holds {n - pos}"
+            )
         # Per local message number: the rows list to append to and the bytes to skip. Attribute lookups
         # per message would cost more than the rest of the loop.
         rows_of: list[Any] = [None] * 16
