@@ -158,8 +158,9 @@ def _error(status: int, message: str = "fake error") -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
-@pytest.fixture(scope="session")
-async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
+@contextlib.asynccontextmanager
+async def serving_fake_gemini() -> AsyncIterator[FakeGemini]:
+    """A FakeGemini answering on 127.0.0.1 (`.url`) until the block ends."""
     fake = FakeGemini()
     app = web.Application()
     app.router.add_post("/{tail:.*}", fake.handle)
@@ -169,9 +170,17 @@ async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
     await site.start()
     host, port = runner.addresses[0][:2]
     fake.url = f"http://{host}:{port}"
-    yield fake
-    fake.release.set()
-    await runner.cleanup()
+    try:
+        yield fake
+    finally:
+        fake.release.set()  # a handler still sleeping on a slow reply returns now
+        await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
+    async with serving_fake_gemini() as fake:
+        yield fake
 
 
 @pytest.fixture
