@@ -21,7 +21,7 @@ import asyncio
 import datetime as dt
 import re
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -156,27 +156,37 @@ def _bytes(value: float) -> str:
 
 
 async def _follow(
-    stream: AsyncIterator[Any],
+    ctx: Context,
+    rpc: str,
+    request: Any,
     *,
     unit: str,
-    show_bar: bool,
     position: Callable[[Any], tuple[int, int]],
     describe: Callable[[Any], str],
 ) -> Any:
-    """Show a progress bar over a stream of progress messages (`position` → (done, total)); returns the
-    final message."""
-    bar = tqdm(total=0, unit=unit, file=sys.stderr, leave=False, disable=not show_bar, dynamic_ncols=True)
-    last = None
-    try:
-        async for reply in stream:
-            last = reply.progress
-            bar.n, total = position(last)
-            if total != bar.total:
-                bar.total = total
-            bar.set_postfix_str(describe(last), refresh=False)
-            bar.refresh()
-    finally:
-        bar.close()
+    """Call OpsService's streaming `rpc` and show a progress bar over its progress messages (`position` →
+    (done, total)) while it runs; returns the final message."""
+    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
+        stream = getattr(gateway.ops, rpc)(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
+        bar = tqdm(
+            total=0,
+            unit=unit,
+            file=sys.stderr,
+            leave=False,
+            disable=not sys.stderr.isatty(),
+            dynamic_ncols=True,
+        )
+        last = None
+        try:
+            async for reply in stream:
+                last = reply.progress
+                bar.n, total = position(last)
+                if total != bar.total:
+                    bar.total = total
+                bar.set_postfix_str(describe(last), refresh=False)
+                bar.refresh()
+        finally:
+            bar.close()
     if last is None or not last.final:
         raise ConfigError("the stream ended without a final report (the server stopped?); run it again")
     return last
@@ -231,11 +241,8 @@ async def _stats(ctx: Context, args: argparse.Namespace) -> int:
     window = Duration()
     window.FromTimedelta(dt.timedelta(seconds=args.window))
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stats = await gateway.ops.GetPipelineStats(
-            ops_pb.GetPipelineStatsRequest(window=window),
-            metadata=gateway.metadata,
-            timeout=gateway.timeout_s,
-        )
+        request = ops_pb.GetPipelineStatsRequest(window=window)
+        stats = await gateway.call(gateway.ops.GetPipelineStats, request, ops_pb.GetPipelineStatsResponse)
     print(json_line(to_plain(stats)) if args.json else stats_text(stats))
     return 0
 
@@ -271,7 +278,7 @@ def cost_text(cost: ops_pb.GetStorageCostResponse) -> str:
 async def _cost(ctx: Context, args: argparse.Namespace) -> int:
     request = ops_pb.GetStorageCostRequest(users=args.users, month=args.month)
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        cost = await gateway.ops.GetStorageCost(request, metadata=gateway.metadata, timeout=gateway.timeout_s)
+        cost = await gateway.call(gateway.ops.GetStorageCost, request, ops_pb.GetStorageCostResponse)
     print(json_line(to_plain(cost)) if args.json else cost_text(cost))
     return 0
 
@@ -323,15 +330,7 @@ async def _replay(ctx: Context, args: argparse.Namespace) -> int:
 
 async def _reprocess(ctx: Context, rpc: str, request: Any, as_json: bool) -> int:
     """Replay or RedriveDeadLetters: follow the progress, print the summary; 1 when some failed."""
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = getattr(gateway.ops, rpc)(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
-        final = await _follow(
-            stream,
-            unit="act",
-            show_bar=sys.stderr.isatty(),
-            position=replay_position,
-            describe=replay_postfix,
-        )
+    final = await _follow(ctx, rpc, request, unit="act", position=replay_position, describe=replay_postfix)
     print(
         json_line(to_plain(final))
         if as_json
@@ -349,11 +348,10 @@ async def _dead_letters(ctx: Context, args: argparse.Namespace) -> int:
     token = ""
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
         while True:
-            page = await gateway.ops.ListDeadLetters(
-                ops_pb.ListDeadLettersRequest(page_size=500, page_token=token, include_resolved=args.all),
-                metadata=gateway.metadata,
-                timeout=gateway.timeout_s,
+            request = ops_pb.ListDeadLettersRequest(
+                page_size=500, page_token=token, include_resolved=args.all
             )
+            page = await gateway.call(gateway.ops.ListDeadLetters, request, ops_pb.ListDeadLettersResponse)
             letters += page.dead_letters
             token = page.next_page_token
             if not token:
@@ -436,15 +434,9 @@ def migrate_request(args: argparse.Namespace) -> ops_pb.MigrateLegacyRequest:
 
 
 async def _migrate(ctx: Context, request: ops_pb.MigrateLegacyRequest, as_json: bool) -> int:
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = gateway.ops.MigrateLegacy(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
-        final = await _follow(
-            stream,
-            unit="file",
-            show_bar=sys.stderr.isatty(),
-            position=migration_position,
-            describe=migration_postfix,
-        )
+    final = await _follow(
+        ctx, "MigrateLegacy", request, unit="file", position=migration_position, describe=migration_postfix
+    )
     print(json_line(to_plain(final)) if as_json else migration_text(final))
     return 1 if final.failed else 0
 
@@ -455,11 +447,8 @@ def run_migrate(ctx: Context, args: argparse.Namespace) -> int:
 
 async def _migrations(ctx: Context, args: argparse.Namespace) -> int:
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        runs = await gateway.ops.ListMigrationRuns(
-            ops_pb.ListMigrationRunsRequest(page_size=args.limit),
-            metadata=gateway.metadata,
-            timeout=gateway.timeout_s,
-        )
+        request = ops_pb.ListMigrationRunsRequest(page_size=args.limit)
+        runs = await gateway.call(gateway.ops.ListMigrationRuns, request, ops_pb.ListMigrationRunsResponse)
     if args.json:
         print(json_line({"runs": [to_plain(r) for r in runs.runs]}))
         return 0
