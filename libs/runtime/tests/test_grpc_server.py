@@ -124,12 +124,6 @@ async def server() -> AsyncIterator[RunningServer]:
     await running.stop(0)
 
 
-@pytest.fixture(scope="module")
-async def channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
-    async with insecure_channel(f"127.0.0.1:{server.port}") as chan:
-        yield chan
-
-
 def token(user_id: str | None = None) -> tuple[tuple[str, str], ...]:
     return bearer(mint_dev_token(SECRET, issuer=AUTH.issuer, user_id=user_id))
 
