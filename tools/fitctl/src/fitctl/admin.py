@@ -23,15 +23,18 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
 from tqdm import tqdm
 
 from .client import Gateway
 from .config import ConfigError, Context
 from .convert import json_line, to_plain
+
+R = TypeVar("R", bound=Message)
 
 # Long streams: a replay or a migration may run for a long while; the gateway's route has no deadline.
 STREAM_TIMEOUT_S = 24 * 3600.0
@@ -155,6 +158,12 @@ def _bytes(value: float) -> str:
     return f"{value:.1f} TB"
 
 
+async def _ask(ctx: Context, rpc: str, request: Message, answer: type[R]) -> R:
+    """One unary OpsService call, as the operator."""
+    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
+        return await gateway.call(getattr(gateway.ops, rpc), request, answer)
+
+
 async def _follow(
     ctx: Context,
     rpc: str,
@@ -240,9 +249,8 @@ def stats_text(stats: ops_pb.GetPipelineStatsResponse) -> str:
 async def _stats(ctx: Context, args: argparse.Namespace) -> int:
     window = Duration()
     window.FromTimedelta(dt.timedelta(seconds=args.window))
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        request = ops_pb.GetPipelineStatsRequest(window=window)
-        stats = await gateway.call(gateway.ops.GetPipelineStats, request, ops_pb.GetPipelineStatsResponse)
+    request = ops_pb.GetPipelineStatsRequest(window=window)
+    stats = await _ask(ctx, "GetPipelineStats", request, ops_pb.GetPipelineStatsResponse)
     print(json_line(to_plain(stats)) if args.json else stats_text(stats))
     return 0
 
@@ -277,8 +285,7 @@ def cost_text(cost: ops_pb.GetStorageCostResponse) -> str:
 
 async def _cost(ctx: Context, args: argparse.Namespace) -> int:
     request = ops_pb.GetStorageCostRequest(users=args.users, month=args.month)
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        cost = await gateway.call(gateway.ops.GetStorageCost, request, ops_pb.GetStorageCostResponse)
+    cost = await _ask(ctx, "GetStorageCost", request, ops_pb.GetStorageCostResponse)
     print(json_line(to_plain(cost)) if args.json else cost_text(cost))
     return 0
 
@@ -446,9 +453,8 @@ def run_migrate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _migrations(ctx: Context, args: argparse.Namespace) -> int:
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        request = ops_pb.ListMigrationRunsRequest(page_size=args.limit)
-        runs = await gateway.call(gateway.ops.ListMigrationRuns, request, ops_pb.ListMigrationRunsResponse)
+    request = ops_pb.ListMigrationRunsRequest(page_size=args.limit)
+    runs = await _ask(ctx, "ListMigrationRuns", request, ops_pb.ListMigrationRunsResponse)
     if args.json:
         print(json_line({"runs": [to_plain(r) for r in runs.runs]}))
         return 0
