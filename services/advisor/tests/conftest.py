@@ -67,6 +67,7 @@ class Seen:
     api_version: str
     model: str
     body: dict[str, Any]
+    answered: bool = False  # the fake sent its reply (after the scripted delay)
 
     @property
     def prompt(self) -> str:
@@ -136,6 +137,7 @@ class FakeGemini:
             # Wait for the delay, or until the session ends, so no handler outlives the server.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.release.wait(), reply.delay_s)
+        seen.answered = True
         if reply.status != 200:
             return _error(reply.status)
         return web.json_response(

@@ -8,7 +8,6 @@ import json
 import logging
 import signal
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -109,10 +108,11 @@ async def test_offline_only(fake_gemini, stub) -> None:
 
 async def test_deadline_is_honoured_with_offline_advice(fake_gemini, stub) -> None:
     fake_gemini.default = fake_gemini.Reply(delay_s=10.0)
-    started = time.perf_counter()
-    reply = await stub.GenerateAdvice(_request(), timeout=1.0, metadata=AUTH)  # Gemini would take 10 s
+    # Had the advisor overrun the caller's 1 s deadline, the call would have ended DEADLINE_EXCEEDED instead.
+    reply = await stub.GenerateAdvice(_request(), timeout=1.0, metadata=AUTH)
 
-    assert time.perf_counter() - started < 1.0
+    # Asked, then given up on rather than waited for (Gemini would take 10 s).
+    assert fake_gemini.requests and not any(seen.answered for seen in fake_gemini.requests)
     assert reply.advice.engine == pb.ENGINE_OFFLINE
     assert reply.advice.fallback_reason == "Gemini timed out"
 
