@@ -3,8 +3,9 @@
 Every class has the same shape: `start()` blocks until the server answers (or raises ServerStartError with
 its log tail), `stop()` sends SIGTERM to its process group and SIGKILL after a timeout, `startup_s` is how
 long the last start took. A server whose free port was taken before it could bind it starts again on new
-ports (its first start only: a restart keeps them, clients know them). `External*` variants wrap a server someone else runs (DATABASE_URL, NATS_URL,
-S3_ENDPOINT_URL) with the same interface; start/stop do nothing to it.
+ports (its first start only: a restart keeps them, clients know them). `External*` variants wrap a server
+someone else runs (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL) with the same interface; start/stop do nothing
+to it.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class _ChildServer:
 
     def wait(self) -> None:
         assert self._proc is not None, "launch() first"
-        wait_moving_ports(lambda: self._wait_ready(), None if self._served else self._relaunch_on_new_ports)
+        wait_moving_ports(self._wait_ready, None if self._served else self._relaunch_on_new_ports)
         self._served = True
         self.startup_s = time.monotonic() - self._started
 
