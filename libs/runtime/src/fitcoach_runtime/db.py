@@ -13,16 +13,13 @@ import dataclasses
 import hashlib
 import logging
 from importlib import resources
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import Any, ClassVar, Protocol, TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import asyncpg.pool
 
 from .settings import DatabaseSettings
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +30,14 @@ ACTIVITY_CHANNEL = "fitcoach_activity"
 # What code that runs queries holds: a plain connection, or one acquired from a pool (a proxy to it).
 Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
-D = TypeVar("D", bound="DataclassInstance")
+
+class _Dataclass(Protocol):
+    """Any dataclass (what dataclasses.fields accepts)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+D = TypeVar("D", bound=_Dataclass)
 
 
 def from_row(cls: type[D], row: asyncpg.Record, **converted: Any) -> D:
