@@ -164,6 +164,15 @@ async def _ask(ctx: Context, rpc: str, request: Message, answer: type[R]) -> R:
         return await gateway.call(getattr(gateway.ops, rpc), request, answer)
 
 
+async def _show(
+    ctx: Context, rpc: str, request: Message, answer: type[R], text: Callable[[R], str], as_json: bool
+) -> int:
+    """Ask OpsService once and print the answer, as text or as one JSON line."""
+    reply = await _ask(ctx, rpc, request, answer)
+    print(json_line(to_plain(reply)) if as_json else text(reply))
+    return 0
+
+
 async def _follow(
     ctx: Context,
     rpc: str,
@@ -250,9 +259,9 @@ async def _stats(ctx: Context, args: argparse.Namespace) -> int:
     window = Duration()
     window.FromTimedelta(dt.timedelta(seconds=args.window))
     request = ops_pb.GetPipelineStatsRequest(window=window)
-    stats = await _ask(ctx, "GetPipelineStats", request, ops_pb.GetPipelineStatsResponse)
-    print(json_line(to_plain(stats)) if args.json else stats_text(stats))
-    return 0
+    return await _show(
+        ctx, "GetPipelineStats", request, ops_pb.GetPipelineStatsResponse, stats_text, args.json
+    )
 
 
 def run_stats(ctx: Context, args: argparse.Namespace) -> int:
@@ -285,9 +294,7 @@ def cost_text(cost: ops_pb.GetStorageCostResponse) -> str:
 
 async def _cost(ctx: Context, args: argparse.Namespace) -> int:
     request = ops_pb.GetStorageCostRequest(users=args.users, month=args.month)
-    cost = await _ask(ctx, "GetStorageCost", request, ops_pb.GetStorageCostResponse)
-    print(json_line(to_plain(cost)) if args.json else cost_text(cost))
-    return 0
+    return await _show(ctx, "GetStorageCost", request, ops_pb.GetStorageCostResponse, cost_text, args.json)
 
 
 def run_cost(ctx: Context, args: argparse.Namespace) -> int:
