@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 RUN = "run-fenix2-gps-hr.fit"
 RIDE = "cycle-edge810-vector-power.fit"
+BROKEN = "broken-truncated.fit"
 # A replay or re-drive with retries (1 s, 3 s) before a dead letter: generous on a loaded machine.
 RUN_TIMEOUT_MS = 90_000
 
@@ -67,7 +68,7 @@ def test_the_dashboard_shows_the_pipelines_figures_with_charts(
     web: Web, stack: Stack, screenshots: Path
 ) -> None:
     athlete = new_name("measured")
-    for fixture in (RUN, RIDE):
+    for fixture in (RUN, RIDE, BROKEN):
         upload_file(stack, web.token(athlete), fixture_path(fixture))
     page = web.signed_in(new_name("operator"), operator=True)
     page.get_by_role("link", name="Ops").click()
@@ -98,6 +99,11 @@ def test_the_dashboard_shows_the_pipelines_figures_with_charts(
     for chart in ("chart-statuses", "chart-delay"):
         assert canvas_ink(page, chart) > 200, f"{chart} drew nothing"
     expect(page.get_by_test_id("queue-figures")).to_contain_text(expected.queue.consumer)
+    failed = next(s.count for s in expected.statuses if s.status == "failed")
+    expect(page.get_by_test_id("status-table").locator('tr[data-status="failed"]')).to_have_attribute(
+        "data-count", str(failed)
+    )
+    expect(page.get_by_test_id("failure-table")).to_contain_text("not a valid FIT file")
     page.screenshot(path=screenshots / "ops-dashboard-en.png", full_page=True)
 
     page.get_by_test_id("language-switch").select_option("ko")
@@ -109,8 +115,7 @@ def test_replay_with_live_progress_then_a_dead_letter_re_driven(
     web: Web, stack: Stack, screenshots: Path
 ) -> None:
     athlete = new_name("replayed")
-    token = web.token(athlete)
-    activity_id = upload_file(stack, token, fixture_path(RUN))
+    activity_id = upload_file(stack, web.token(athlete), fixture_path(RUN))
     page = web.signed_in(new_name("operator"), "/ops/replay", operator=True)
     page.get_by_label("These activities (ids)").fill(activity_id)
 
@@ -168,7 +173,7 @@ def test_replay_with_live_progress_then_a_dead_letter_re_driven(
     page.get_by_label("Show resolved ones too").check()
     expect(letter).to_have_attribute("data-resolved", "true")  # ... and are kept with their resolution
     expect(letter).to_contain_text("analyzed")
-    assert wait_final(stack, token, activity_id).status == act_pb.ACTIVITY_STATUS_ANALYZED
+    assert wait_final(stack, web.token(athlete), activity_id).status == act_pb.ACTIVITY_STATUS_ANALYZED
 
 
 def test_a_legacy_folder_is_migrated_from_the_page_and_reported(
