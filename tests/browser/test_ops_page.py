@@ -224,8 +224,15 @@ def test_the_storage_cost_reproduces_the_original_designs_projection(web: Web) -
 
 def test_an_athlete_has_no_ops_entry_and_is_told_so_at_its_address(web: Web) -> None:
     page = web.signed_in(new_name("athlete"))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    for path in ("/", "/fitness", "/profile"):
+        page.goto(path)
+        expect(page.locator("main h2").first).to_be_visible()
     expect(page.get_by_role("link", name="Fitness")).to_be_visible()
     expect(page.get_by_role("link", name="Ops")).to_have_count(0)
+    # The operators' page is a chunk of its own (code, strings, styles): an athlete's pages never fetch it.
+    assert requested and not [url for url in requested if "/assets/OpsPage-" in url]
     page.goto("/ops")
     expect(page.get_by_test_id("ops-forbidden")).to_contain_text("This page is for FitCoach's operators")
     expect(page.get_by_role("heading", name="Operators only")).to_be_visible()
