@@ -36,6 +36,7 @@ INSTALL_HINT = (
 )
 # Generous for a loaded 2-core machine shared with other test runs; a healthy stack answers in well under 1 s.
 UI_TIMEOUT_MS = 30_000
+OPERATOR_CHECKBOX = "Sign in as an operator (the Ops page)"
 FINAL_TIMEOUT_S = 90
 
 
@@ -83,13 +84,15 @@ class Web:
         if message.type in ("error", "warning") and not any(a in message.text for a in self.allowed_errors):
             self.console_errors.append(f"{message.type}: {message.text}")
 
-    def signed_in(self, name: str, path: str = "/", **kwargs: object) -> Page:
-        """A page signed in as the dev user `name` (through the sign-in form, as a person would)."""
+    def signed_in(self, name: str, path: str = "/", *, operator: bool = False, **kwargs: object) -> Page:
+        """A page signed in as the dev user `name` (through the sign-in form, as a person would), with the
+        operator role when `operator` (the form's dev-only checkbox)."""
         page = self.page(**kwargs)  # type: ignore[arg-type]
         page.goto("/")
         page.get_by_test_id("signed-in-user").wait_for()  # opens signed in as the machine's dev user
         page.get_by_role("button", name="Sign out").click()
         page.get_by_label("Dev user name").fill(name)
+        page.get_by_label(OPERATOR_CHECKBOX).set_checked(operator)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_test_id("signed-in-user").filter(has_text=name.lower()).wait_for()
         if path != "/":
@@ -120,6 +123,22 @@ def web(stack: Stack, browser: Browser) -> Iterator[Web]:
     yield session
     session.close()
     assert session.console_errors == [], "console errors:\n" + "\n".join(session.console_errors)
+
+
+def canvas_ink(page: Page, testid: str) -> int:
+    """How many pixels of a chart's plot canvas are drawn (not transparent)."""
+    return int(
+        page.get_by_test_id(testid)
+        .locator("canvas")
+        .first.evaluate(
+            """(canvas) => {
+                const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                let ink = 0;
+                for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+                return ink;
+            }"""
+        )
+    )
 
 
 def new_name(prefix: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from fitcoach_stack.process import free_ports
 from playwright.sync_api import expect
 
-from .conftest import Web
+from .conftest import OPERATOR_CHECKBOX, Web
 
 pytestmark = [pytest.mark.browser]
 
@@ -66,3 +66,4 @@ def test_supabase_mode_offers_email_sign_in_and_no_dev_sign_in(web: Web, supabas
     page.get_by_label("Email").fill("athlete@example.com")
     expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_enabled()
     expect(page.get_by_label("Dev user name")).to_have_count(0)
+    expect(page.get_by_label(OPERATOR_CHECKBOX)).to_have_count(0)  # nor a way to mint oneself an operator

@@ -17,34 +17,21 @@ from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
 from playwright.sync_api import Page, expect
 
-from .conftest import Web, drop_files, get_activity, new_name, upload_file
+from .conftest import Web, canvas_ink, drop_files, get_activity, new_name, upload_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 RUN = "run-fenix2-gps-hr.fit"
 INDOOR_RIDE = "cycle-indoor-trainer-edge800.fit"
 BROKEN = "broken-truncated.fit"
+RIDE_WITH_POWER = "cycle-edge810-vector-power.fit"
+DIVE = "dive-descent-mk2-multigas.fit"
+YOGA = "yoga-venu3.fit"
 
 
 def _text_of_metric(page: Page, field: str) -> tuple[str, float]:
     stat = page.get_by_test_id("summary").locator(f'[data-metric="{field}"]')
     return stat.locator(".stat-value").inner_text(), float(stat.get_attribute("data-value") or "nan")
-
-
-def _canvas_ink(page: Page, testid: str) -> int:
-    """How many pixels of the chart's plot canvas are drawn (not transparent)."""
-    return int(
-        page.get_by_test_id(testid)
-        .locator("canvas")
-        .first.evaluate(
-            """(canvas) => {
-                const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-                let ink = 0;
-                for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
-                return ink;
-            }"""
-        )
-    )
 
 
 def test_the_page_opens_signed_in_as_the_dev_user_and_switches_by_name(web: Web, stack: Stack) -> None:
@@ -174,10 +161,18 @@ def test_detail_page_shows_the_numbers_of_get_activity_with_charts_and_route(web
     for chart in ("chart-hr", "chart-pace", "chart-elevation"):
         expect(page.get_by_test_id(chart)).to_be_visible()
         assert int(page.get_by_test_id(chart).get_attribute("data-points") or 0) > 100
-        assert _canvas_ink(page, chart) > 500, f"{chart} drew nothing"
+        assert canvas_ink(page, chart) > 500, f"{chart} drew nothing"
     route = page.get_by_test_id("route-map").locator("path.leaflet-interactive").first
     expect(route).to_be_attached()
     assert len(route.get_attribute("d") or "") > 200
+    # "More": the second definition of metrics that have two, each labelled (moving pace, filtered climbing).
+    more = page.get_by_test_id("more")
+    for label in ("Moving pace / speed", "Best pace / speed (GPS spikes removed)", "Average cadence without zeros",
+                  "Average cadence with zeros", "Ascent (3 m band)", "Descent (3 m band)"):  # fmt: skip
+        expect(more).to_contain_text(label)
+    moving = more.locator('[data-metric="movingSpeedMps"]')
+    assert float(moving.get_attribute("data-value") or "nan") == pytest.approx(computed.moving_speed_mps)
+    assert "movingSpeedMps" not in more.inner_text()  # no field shown under its proto name
     expect(page.get_by_test_id("laps-table")).to_be_visible()
     expect(page.get_by_test_id("splits-table")).to_be_visible()
     expect(page.get_by_test_id("zones-hr")).to_be_visible()
@@ -197,7 +192,7 @@ def test_detail_page_shows_the_numbers_of_get_activity_with_charts_and_route(web
     page.goto(f"/activities/{ride_id}")
     expect(page.get_by_role("heading", name=INDOOR_RIDE)).to_be_visible()
     expect(page.get_by_test_id("chart-hr")).to_be_visible()
-    assert _canvas_ink(page, "chart-hr") > 500
+    assert canvas_ink(page, "chart-hr") > 500
     expect(page.get_by_test_id("route-map")).to_have_count(0)  # indoor: no GPS, no map
 
 
@@ -373,3 +368,45 @@ def test_profile_saves_thresholds_units_and_rejects_nonsense(web: Web, stack: St
     page.get_by_label("Max heart rate").fill("1900")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("max_hr_bpm must be between")
+
+
+def test_dives_yoga_power_and_broken_files_read_sensibly(web: Web, stack: Stack) -> None:
+    name = new_name("varied")
+    token = web.token(name)
+    ids = {
+        fixture: upload_file(stack, token, fixture_path(fixture))
+        for fixture in (RIDE_WITH_POWER, DIVE, YOGA, BROKEN)
+    }
+    page = web.signed_in(name, f"/activities/{ids[RIDE_WITH_POWER]}")
+    computed = get_activity(stack, token, ids[RIDE_WITH_POWER]).sessions[0].computed
+    power = page.get_by_test_id("more").locator('[data-metric="avgPowerNonzeroW"]')
+    expect(power).to_contain_text("Average power without zeros")
+    assert float(power.get_attribute("data-value") or "nan") == pytest.approx(computed.avg_power_nonzero_w)
+    page.get_by_test_id("language-switch").select_option("ko")
+    expect(power).to_contain_text("0을 뺀 평균 파워")
+    page.get_by_test_id("language-switch").select_option("en")
+
+    # A scuba dive: depth figures, no distance or pace shown empty, only charts that draw something.
+    page.goto(f"/activities/{ids[DIVE]}")
+    summary = page.get_by_test_id("summary")
+    expect(summary.locator('[data-metric="maxDepthM"]')).to_contain_text("m")
+    expect(summary.locator('[data-metric="diveCount"] .stat-value')).to_have_text("1")
+    expect(summary.locator('[data-metric="distanceM"]')).to_have_count(0)  # 0 m: a dive goes nowhere
+    expect(page.get_by_test_id("chart-hr")).to_be_visible()
+    for chart in page.locator("[data-testid^=chart-]").all():
+        assert int(chart.get_attribute("data-points") or 0) > 1
+    # Yoga: heart rate only; no route, no empty laps or "More" card.
+    page.goto(f"/activities/{ids[YOGA]}")
+    expect(page.get_by_test_id("chart-hr")).to_be_visible()
+    expect(page.get_by_test_id("chart-pace")).to_have_count(0)
+    expect(page.locator("#laps")).to_have_count(0)
+    expect(page.locator("#more")).to_have_count(0)
+    expect(page.get_by_test_id("route-map")).to_have_count(0)
+    for activity_id in (ids[DIVE], ids[YOGA]):
+        page.goto(f"/activities/{activity_id}")
+        expect(page.get_by_test_id("summary")).to_be_visible()
+        assert "NaN" not in page.locator("main").inner_text()
+    # A broken file: why, and whose fault (the file's: sending it again will not help).
+    page.goto(f"/activities/{ids[BROKEN]}")
+    expect(page.get_by_test_id("failure-reason")).to_have_attribute("data-kind", "badFile")
+    expect(page.get_by_test_id("failure-kind")).to_contain_text("uploading it again will not help")

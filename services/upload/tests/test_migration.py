@@ -40,13 +40,17 @@ async def migrate(
             user_map_csv=(legacy.user_map_csv if legacy else "") if user_map_csv is None else user_map_csv,
             user_map_query="",
         )
-        reports = [
-            r
-            async for r in parts.migration.run(
-                sources, users, folder_user=folder_user, options=MigrationOptions(**options), operator_id="op"
-            )
-        ]
+        reports, stored_finished = [], None
+        async for r in parts.migration.run(
+            sources, users, folder_user=folder_user, options=MigrationOptions(**options), operator_id="op"
+        ):
+            reports.append(r)
+            if r.final:  # what a ListMigrationRuns says the moment the final report arrives
+                stored_finished = await parts.pool.fetchval(
+                    "SELECT finished_at IS NOT NULL FROM upload.migration_runs WHERE id = $1", r.run_id
+                )
     assert reports[-1].final and not any(r.final for r in reports[:-1])
+    assert stored_finished, "the final report came before the run was stored as finished"
     return reports[-1]
 
 

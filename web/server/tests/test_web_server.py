@@ -109,6 +109,22 @@ async def test_dev_token_is_the_machine_dev_user_or_a_named_one(client_for: Any,
     assert (await client.post("/auth/dev/token", data=b"not json")).status == 400
 
 
+async def test_dev_token_of_an_operator_carries_the_operator_role(client_for: Any) -> None:
+    client = await client_for(**DEV)
+    operator = await (await client.post("/auth/dev/token", json={"user": "ops", "operator": True})).json()
+    claims = jwt.decode(operator["accessToken"], options={"verify_signature": False})
+    assert (claims["app_metadata"]["role"], claims["sub"], operator["operator"]) == (
+        "operator",
+        dev_user_id("ops"),
+        True,
+    )
+    # Only a JSON true asks for it: the athlete's sign-in (no flag, or anything else) never gets the role.
+    for body in ({"user": "ops"}, {"user": "ops", "operator": "true"}, {"user": "ops", "operator": 1}):
+        athlete = await (await client.post("/auth/dev/token", json=body)).json()
+        claims = jwt.decode(athlete["accessToken"], options={"verify_signature": False})
+        assert "role" not in claims["app_metadata"] and athlete["operator"] is False
+
+
 @pytest.mark.parametrize("mode", ["jwks", "hs256"])
 async def test_dev_token_endpoint_does_not_exist_outside_dev_mode(client_for: Any, mode: str) -> None:
     client = await client_for(AUTH_MODE=mode, SUPABASE_URL=SUPABASE_URL, SUPABASE_JWT_SECRET=SECRET)

@@ -25,6 +25,8 @@ const DETAIL_PATH = /^\/activities\/([^/]+)\/?$/;
 if (typeof window !== "undefined" && DETAIL_PATH.test(window.location.pathname)) void loadDetailPage();
 const FitnessPage = lazy(() => import("../features/fitness/FitnessPage.js"));
 const ProfilePage = lazy(() => import("../features/profile/ProfilePage.js"));
+// Operators only: athletes never download the ops page's code (nor does the first page wait for it).
+const OpsPage = lazy(() => import("../features/ops/OpsPage.js"));
 
 export function App({ config }: { config: AppConfig }) {
   const [queryClient] = useState(createQueryClient);
@@ -73,6 +75,7 @@ function Shell() {
               <Route path="/activities/:activityId" element={<ActivityDetailPage />} />
               <Route path="/fitness" element={<FitnessPage />} />
               <Route path="/profile" element={<ProfilePage />} />
+              <Route path="/ops/*" element={<OpsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>
           </Suspense>

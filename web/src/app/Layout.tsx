@@ -31,6 +31,7 @@ export function Layout({ children }: { children: ReactNode }) {
             </NavLink>
             <NavLink to="/fitness">{t("nav.fitness")}</NavLink>
             <NavLink to="/profile">{t("nav.profile")}</NavLink>
+            {state.user.operator && <NavLink to="/ops">{t("nav.ops")}</NavLink>}
           </nav>
         )}
         <div className="topbar-end">

@@ -75,3 +75,38 @@ export function Stat({ label, value, secondary, metric, raw }: { label: string; 
     </div>
   );
 }
+
+/** "Load more" under a paged list (an infinite query), while there is more. */
+export function LoadMore({ query }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => Promise<unknown> } }) {
+  const { t } = useTranslation();
+  if (!query.hasNextPage) return null;
+  return (
+    <button type="button" className="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+      {query.isFetchingNextPage ? t("common.loading") : t("common.loadMore")}
+    </button>
+  );
+}
+
+/** A choice of a number of days (a chart's range, a dashboard's window). */
+export function DaysSelect({ label, days, choices, onChange, testid }: { label: string; days: number; choices: readonly number[]; onChange: (days: number) => void; testid?: string }) {
+  const { t } = useTranslation();
+  return (
+    <label className="inline-field">
+      <span>{label}</span>
+      <select value={days} onChange={(e) => onChange(Number(e.target.value))} data-testid={testid}>
+        {choices.map((d) => (
+          <option key={d} value={d}>
+            {t("common.days", { count: d })}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A query's data once it is there; before that a spinner, and what went wrong (with a retry) if it failed. */
+export function QueryView<T>({ query, children }: { query: { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown }; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return <>{children(query.data as T)}</>;
+}

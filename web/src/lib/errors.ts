@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 // What a failed call means to the person using the app. Every error message shown goes through this.
-export type ErrorKind = "offline" | "unauthenticated" | "notFound" | "invalid" | "tooBusy" | "other";
+export type ErrorKind = "offline" | "unauthenticated" | "forbidden" | "notFound" | "invalid" | "tooBusy" | "other";
 
 export function errorKind(error: unknown): ErrorKind {
   const err = ConnectError.from(error);
@@ -11,6 +11,9 @@ export function errorKind(error: unknown): ErrorKind {
       return "offline";
     case Code.Unauthenticated:
       return "unauthenticated";
+    case Code.PermissionDenied:
+      // Signed in, but not allowed (an athlete at an operators' page): the session itself is fine.
+      return "forbidden";
     case Code.NotFound:
       return "notFound";
     case Code.InvalidArgument:

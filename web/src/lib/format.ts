@@ -64,13 +64,15 @@ export class Formatter {
     return this.nf(`n${digits}`, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
   }
 
-  private unit(value: number, unit: string, digits: number): string {
-    return this.nf(`u${unit}${digits}`, {
+  /** A value in one of Intl's units ("second", "megabyte" ...), in the reader's language; `minDigits` below
+   * `digits` drops trailing zeros ("1 min", "2.5 min"). */
+  unit(value: number, unit: string, digits: number, minDigits = digits): string {
+    return this.nf(`u${unit}${digits}.${minDigits}`, {
       style: "unit",
       unit,
       unitDisplay: "short",
       maximumFractionDigits: digits,
-      minimumFractionDigits: digits,
+      minimumFractionDigits: minDigits,
     }).format(value);
   }
 

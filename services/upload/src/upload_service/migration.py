@@ -191,6 +191,11 @@ class LegacyMigration:
         saver = asyncio.create_task(self._save_while_running(run.report), name="migration-report")
         try:
             async for report in progress_while(run.execute(), run.report, progress_every_s):
+                if report.final:
+                    # Stored before it is announced: a ListMigrationRuns right after the final report (the
+                    # operators' page, `fitctl admin migrations`) shows the run finished, not still running.
+                    with contextlib.suppress(Exception):
+                        await self.store.save_run(run.report.run_id, run.report.as_dict(), finished=True)
                 yield report
         finally:
             saver.cancel()

@@ -99,7 +99,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def issue_dev_token(request: web.Request) -> web.Response:
-    """A dev token for a user chosen by name; empty = the machine's dev user (the one fitctl uses).
+    """A dev token for a user chosen by name; empty = the machine's dev user (the one fitctl uses). With
+    `"operator": true` the token carries the operator role (app_metadata.role), as `fitctl token --operator`.
 
     Registered only when AUTH_MODE=dev: the secret stays in this process, the browser gets tokens."""
     settings = request.app[SETTINGS_KEY]
@@ -108,6 +109,7 @@ async def issue_dev_token(request: web.Request) -> web.Response:
     try:
         body = json.loads(await request.content.read(MAX_BODY_BYTES) or b"{}")
         name = str(body.get("user") or "").strip() if isinstance(body, dict) else ""
+        operator = isinstance(body, dict) and body.get("operator") is True
     except (ValueError, UnicodeDecodeError):
         raise web.HTTPBadRequest(text='expected JSON like {"user": "alice"}') from None
     try:
@@ -119,7 +121,11 @@ async def issue_dev_token(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=str(exc)) from None
     issuer = settings.supabase_url.rstrip("/") + "/auth/v1"
     token = mint_dev_token(
-        settings.jwt_secret, issuer=issuer, user_id=user_id, ttl_s=settings.dev_token_ttl_s
+        settings.jwt_secret,
+        issuer=issuer,
+        user_id=user_id,
+        ttl_s=settings.dev_token_ttl_s,
+        operator=operator,
     )
     return web.json_response(
         {
@@ -127,6 +133,7 @@ async def issue_dev_token(request: web.Request) -> web.Response:
             "expiresAt": int(time.time()) + settings.dev_token_ttl_s,
             "userId": user_id,
             "userName": name,
+            "operator": operator,
         },
         headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
     )

@@ -9,6 +9,7 @@ import { StatusBadge } from "../../components/StatusBadge.js";
 import {
   ActivityService,
   ActivityStatus,
+  FailureKind,
   type Activity,
   type MetricSet,
   type Session,
@@ -20,8 +21,8 @@ import { errorKind } from "../../lib/errors.js";
 import { sportKind, type SportKind } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { followActivity, isFinalStatus } from "../../lib/watch.js";
-import { ActivityCharts } from "./Charts.js";
-import { differs, formatMetric, METRICS, metricValue, uncataloguedFields, type MetricDef, type MetricGroup } from "./metrics.js";
+import { ActivityCharts, hasChartData } from "./Charts.js";
+import { differs, formatMetric, metricValue, shownMetrics, type MetricGroup } from "./metrics.js";
 import { PowerCurve } from "./PowerCurve.js";
 import { trackPoints } from "./track.js";
 
@@ -48,6 +49,14 @@ export default function ActivityDetailPage() {
   if (!activity) return null;
   return <ActivityView activity={activity} />;
 }
+
+/** Whose fault a failure is: the file's (final), FitCoach's code, or its infrastructure (both analyzed again). */
+const FAILURE_KINDS: Record<FailureKind, string> = {
+  [FailureKind.UNSPECIFIED]: "unspecified",
+  [FailureKind.BAD_FILE]: "badFile",
+  [FailureKind.INTERNAL_ERROR]: "internalError",
+  [FailureKind.GAVE_UP]: "gaveUp",
+};
 
 /** While the activity is still moving through the pipeline, follow it and refetch on every change. */
 function useLiveStatus(activity: Activity | undefined, onChange: () => void) {
@@ -93,9 +102,16 @@ function ActivityView({ activity }: { activity: Activity }) {
           </p>
           <StatusBadge status={activity.status} advice={activity.adviceStatus} />
           {activity.status === ActivityStatus.FAILED && (
-            <p className="banner banner-error" role="alert" data-testid="failure-reason">
-              {t("detail.failed")} {activity.failureReason}
-            </p>
+            <div className="banner banner-error" role="alert" data-testid="failure-reason" data-kind={FAILURE_KINDS[activity.failureKind]}>
+              <p>
+                {t("detail.failed")} {activity.failureReason}
+              </p>
+              {activity.failureKind !== FailureKind.UNSPECIFIED && (
+                <p className="small" data-testid="failure-kind">
+                  {t(`detail.failureKind.${FAILURE_KINDS[activity.failureKind]}`)}
+                </p>
+              )}
+            </div>
           )}
           {activity.status === ActivityStatus.DUPLICATE && activity.duplicateOf && (
             <p className="banner">
@@ -139,6 +155,7 @@ function ActivityView({ activity }: { activity: Activity }) {
 
 function SessionView({ session, multisport }: { session: Session; multisport: boolean }) {
   const { t } = useTranslation();
+  const { fmt } = usePreferences();
   const kind = sportKind(session.sport);
   return (
     <>
@@ -147,7 +164,7 @@ function SessionView({ session, multisport }: { session: Session; multisport: bo
           <MetricGrid group="headline" computed={session.computed} device={session.device} sport={kind} testid="leg-summary" />
         </Card>
       )}
-      {session.streams && session.streams.elapsedS.length > 1 && (
+      {session.streams && hasChartData(session.streams) && (
         <Card title={t("detail.charts")} id="charts">
           <ActivityCharts streams={session.streams} sport={kind} />
         </Card>
@@ -174,14 +191,19 @@ function SessionView({ session, multisport }: { session: Session; multisport: bo
         </Card>
       )}
       {session.swim && <Card title={t("detail.swim")} id="swim"><SwimCard swim={session.swim} /></Card>}
-      <Card title={t("detail.lapsAndSplits")} id="laps">
-        <LapsTable laps={session.laps} sport={kind} />
-        <SplitsTable session={session} sport={kind} />
-        <BestEfforts efforts={session.bestEfforts} sport={kind} />
-      </Card>
-      <Card title={t("detail.more")} id="more">
-        <MetricGrid group="more" computed={session.computed} device={session.device} sport={kind} />
-      </Card>
+      {(session.laps.length > 0 || session.splitsKm.length > 0 || session.splitsMile.length > 0 || session.bestEfforts.length > 0) && (
+        <Card title={t("detail.lapsAndSplits")} id="laps">
+          <LapsTable laps={session.laps} sport={kind} />
+          <SplitsTable session={session} sport={kind} />
+          <BestEfforts efforts={session.bestEfforts} sport={kind} />
+        </Card>
+      )}
+      {shownMetrics("more", session.computed, session.device, kind, fmt).length > 0 && (
+        <Card title={t("detail.more")} id="more">
+          <MetricGrid group="more" computed={session.computed} device={session.device} sport={kind} testid="more" />
+          <p className="muted small">{t("detail.moreHint")}</p>
+        </Card>
+      )}
     </>
   );
 }
@@ -189,8 +211,7 @@ function SessionView({ session, multisport }: { session: Session; multisport: bo
 function MetricGrid({ group, computed, device, sport, testid }: { group: MetricGroup; computed: MetricSet | undefined; device?: MetricSet; sport: SportKind; testid?: string }) {
   const { t } = useTranslation();
   const { fmt } = usePreferences();
-  const defs: MetricDef[] = [...METRICS, ...uncataloguedFields()].filter((d) => d.group === group);
-  const shown = defs.filter((d) => metricValue(computed, d.field) !== undefined || metricValue(device, d.field) !== undefined);
+  const shown = shownMetrics(group, computed, device, sport, fmt);
   if (shown.length === 0) return <p className="muted">{t("detail.noneInGroup")}</p>;
   return (
     <dl className="stats" data-testid={testid}>

@@ -2,7 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useInfiniteQuery } from "@connectrpc/connect-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
-import { EmptyState, ErrorState, Loading } from "../../components/ui.js";
+import { EmptyState, ErrorState, LoadMore, Loading } from "../../components/ui.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { ActivityService, type Activity } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
 import { formatDuration, sportKind } from "../../lib/format.js";
@@ -55,11 +55,7 @@ export function ActivityListPage() {
       ) : (
         <>
           <ActivityTable activities={activities} />
-          {query.hasNextPage && (
-            <button type="button" className="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-              {query.isFetchingNextPage ? t("common.loading") : t("activities.more")}
-            </button>
-          )}
+          <LoadMore query={query} />
         </>
       )}
     </section>

@@ -31,8 +31,19 @@ function finiteOrNull(values: number[]): (number | null)[] {
   return values.map((v) => (Number.isFinite(v) ? v : null));
 }
 
+/** A line needs two samples to be drawn (a dive's HR recorded once would be an empty chart). */
 function hasData(values: (number | null)[]): boolean {
-  return values.some((v) => v !== null && v !== 0);
+  let drawn = 0;
+  for (const v of values) if (v !== null && v !== 0 && ++drawn >= 2) return true;
+  return false;
+}
+
+/** Whether any chart would draw (a yoga session with HR only does; a file with no samples at all does not). */
+export function hasChartData(streams: ChartStreams): boolean {
+  if (streams.elapsedS.length < 2) return false;
+  return [streams.heartRateBpm, streams.speedMps, streams.powerW, streams.altitudeM, streams.cadence].some((values) =>
+    hasData(finiteOrNull(values)),
+  );
 }
 
 export function ActivityCharts({ streams, sport }: { streams: ChartStreams; sport: SportKind }) {

@@ -47,6 +47,14 @@ export const METRICS: readonly MetricDef[] = [
   { field: "intensityFactor", kind: "decimal2", group: "load" },
   { field: "efficiencyFactor", kind: "decimal2", group: "load" },
   { field: "decouplingPct", kind: "percent", group: "load" },
+  // The second definition of metrics that have two (the device's is above): under "More", each labelled.
+  { field: "movingSpeedMps", kind: "pace", group: "more" },
+  { field: "robustMaxSpeedMps", kind: "pace", group: "more" },
+  { field: "avgPowerNonzeroW", kind: "power", group: "more" },
+  { field: "avgCadenceNonzero", kind: "cadence", group: "more" },
+  { field: "avgCadenceWithZeros", kind: "cadence", group: "more" },
+  { field: "ascentFilteredM", kind: "elevation", group: "more" },
+  { field: "descentFilteredM", kind: "elevation", group: "more" },
   { field: "maxDepthM", kind: "elevation", group: "headline" },
   { field: "avgDepthM", kind: "elevation", group: "more" },
   { field: "bottomTimeS", kind: "duration", group: "headline" },
@@ -102,6 +110,16 @@ export function formatMetric(fmt: Formatter, kind: MetricKind, value: number | u
     case "integer":
       return fmt.number(value);
   }
+}
+
+/** The fields of a group that have something to say: a value that formats to a number (a dive's distance
+ * of 0 m, or pace at a standstill, reads "–" and is left out rather than shown empty). */
+export function shownMetrics(group: MetricGroup, computed: MetricSet | undefined, device: MetricSet | undefined, sport: SportKind, fmt: Formatter): MetricDef[] {
+  return [...METRICS, ...uncataloguedFields()].filter((d) => {
+    if (d.group !== group) return false;
+    const value = metricValue(computed, d.field) ?? metricValue(device, d.field);
+    return formatMetric(fmt, d.kind, value, sport) !== "–";
+  });
 }
 
 /** The device's value is worth showing beside ours when they differ by more than rounding. */

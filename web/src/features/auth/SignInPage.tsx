@@ -33,6 +33,7 @@ function DevSignIn({ backend }: { backend: DevAuth }) {
   const { t } = useTranslation();
   const { signedIn } = useAuth();
   const [name, setName] = useState(backend.lastUserName() || "dev");
+  const [operator, setOperator] = useState(backend.lastOperator());
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   async function submit(event: FormEvent) {
@@ -40,7 +41,7 @@ function DevSignIn({ backend }: { backend: DevAuth }) {
     setBusy(true);
     setError("");
     try {
-      signedIn(await backend.signIn(name));
+      signedIn(await backend.signIn(name, operator));
     } catch (err) {
       setError(String(err instanceof Error ? err.message : err));
     } finally {
@@ -53,6 +54,10 @@ function DevSignIn({ backend }: { backend: DevAuth }) {
       <label className="field">
         <span>{t("auth.devUser")}</span>
         <input name="devUser" value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoComplete="username" />
+      </label>
+      <label className="check-field">
+        <input type="checkbox" name="devOperator" checked={operator} onChange={(e) => setOperator(e.target.checked)} />
+        <span>{t("auth.devOperator")}</span>
       </label>
       {error && <p className="field-error" role="alert">{error}</p>}
       <button type="submit" className="button primary" disabled={busy}>

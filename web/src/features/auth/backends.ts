@@ -1,12 +1,15 @@
 // How the app signs in: dev tokens from web/server (AUTH_MODE=dev only; the signing secret never reaches the
 // browser) or Supabase Auth (email + password, magic link; supabase-js refreshes the session). Both expose
 // the same small interface to AuthProvider.
-import type { SupabaseClient } from "@supabase/supabase-js";
+import type { Session, SupabaseClient } from "@supabase/supabase-js";
 import type { AuthConfig } from "../../lib/config.js";
+import { isOperatorToken } from "./operator.js";
 
 export interface SignedInUser {
   id: string;
   label: string;
+  /** The token carries the operator role: the Ops page is offered (the server still checks each call). */
+  operator: boolean;
 }
 
 export interface AuthBackend {
@@ -31,6 +34,7 @@ interface DevSession {
   expiresAt: number;
   userId: string;
   userName: string;
+  operator: boolean;
 }
 
 export class DevAuth implements AuthBackend {
@@ -54,9 +58,9 @@ export class DevAuth implements AuthBackend {
     return this.signIn("");
   }
 
-  /** Sign in as the dev user called `name` ("" or "dev": the one fitctl uses). */
-  async signIn(name: string): Promise<SignedInUser> {
-    const session = await fetchDevToken(name);
+  /** Sign in as the dev user called `name` ("" or "dev": the one fitctl uses), as an operator if asked. */
+  async signIn(name: string, operator = false): Promise<SignedInUser> {
+    const session = await fetchDevToken(name, operator);
     this.keep(session);
     sessionStorage.removeItem(SIGNED_OUT_KEY);
     return userOf(session);
@@ -66,7 +70,7 @@ export class DevAuth implements AuthBackend {
     const session = this.session;
     if (!session) return null;
     if (session.expiresAt - Date.now() / 1000 > REFRESH_BEFORE_S) return session.accessToken;
-    this.refreshing ??= fetchDevToken(session.userName).finally(() => {
+    this.refreshing ??= fetchDevToken(session.userName, session.operator).finally(() => {
       this.refreshing = null;
     });
     this.keep(await this.refreshing);
@@ -82,8 +86,16 @@ export class DevAuth implements AuthBackend {
 
   /** The session the server no longer accepts: forget it, but keep the name for signing in again. */
   lastUserName(): string {
+    return this.stored()?.userName ?? "";
+  }
+
+  lastOperator(): boolean {
+    return this.stored()?.operator === true;
+  }
+
+  private stored(): DevSession | null {
     const stored = sessionStorage.getItem(DEV_SESSION_KEY);
-    return stored ? (JSON.parse(stored) as DevSession).userName : "";
+    return stored ? (JSON.parse(stored) as DevSession) : null;
   }
 
   private keep(session: DevSession): void {
@@ -92,18 +104,18 @@ export class DevAuth implements AuthBackend {
   }
 }
 
-async function fetchDevToken(name: string): Promise<DevSession> {
+async function fetchDevToken(name: string, operator: boolean): Promise<DevSession> {
   const response = await fetch("/auth/dev/token", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user: name }),
+    body: JSON.stringify({ user: name, operator }),
   });
   if (!response.ok) throw new Error((await response.text()) || `HTTP ${response.status}`);
   return (await response.json()) as DevSession;
 }
 
 function userOf(session: DevSession): SignedInUser {
-  return { id: session.userId, label: session.userName };
+  return { id: session.userId, label: session.userName, operator: isOperatorToken(session.accessToken) };
 }
 
 // ------------------------------------------------------------------------------------------ supabase
@@ -114,7 +126,7 @@ export class SupabaseAuth implements AuthBackend {
 
   private constructor(private readonly client: SupabaseClient) {
     client.auth.onAuthStateChange((_event, session) => {
-      this.listener(session ? { id: session.user.id, label: session.user.email ?? session.user.id } : null);
+      this.listener(session ? supabaseUser(session) : null);
     });
   }
 
@@ -134,8 +146,7 @@ export class SupabaseAuth implements AuthBackend {
 
   async restore(): Promise<SignedInUser | null> {
     const { data } = await this.client.auth.getSession();
-    const user = data.session?.user;
-    return user ? { id: user.id, label: user.email ?? user.id } : null;
+    return data.session ? supabaseUser(data.session) : null;
   }
 
   async token(): Promise<string | null> {
@@ -160,4 +171,9 @@ export class SupabaseAuth implements AuthBackend {
   async signOut(): Promise<void> {
     await this.client.auth.signOut();
   }
+}
+
+function supabaseUser(session: Session): SignedInUser {
+  const user = session.user;
+  return { id: user.id, label: user.email ?? user.id, operator: isOperatorToken(session.access_token) };
 }

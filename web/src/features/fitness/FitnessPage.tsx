@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { Card, EmptyState, ErrorState, Loading } from "../../components/ui.js";
+import { Card, DaysSelect, EmptyState, ErrorState, Loading } from "../../components/ui.js";
 import { ActivityService } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
 import type { FitnessDay } from "../../gen/fitcoach/advisor/v1/advisor_service_pb.js";
 import { usePreferences } from "../../lib/preferences.js";
@@ -35,16 +35,7 @@ export default function FitnessPage() {
       id="fitness"
       actions={
         <>
-          <label className="inline-field">
-            <span>{t("fitness.range")}</span>
-            <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
-              {RANGES.map((d) => (
-                <option key={d} value={d}>
-                  {t("fitness.days", { count: d })}
-                </option>
-              ))}
-            </select>
-          </label>
+          <DaysSelect label={t("fitness.range")} days={days} choices={RANGES} onChange={setDays} />
           <label className="inline-field">
             <span>{t("fitness.endDate")}</span>
             <input
