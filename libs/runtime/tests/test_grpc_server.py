@@ -124,12 +124,6 @@ async def server() -> AsyncIterator[RunningServer]:
     await running.stop(0)
 
 
-@pytest.fixture(scope="module")
-async def channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
-    async with insecure_channel(f"127.0.0.1:{server.port}") as chan:
-        yield chan
-
-
 def token(user_id: str | None = None) -> tuple[tuple[str, str], ...]:
     return bearer(mint_dev_token(SECRET, issuer=AUTH.issuer, user_id=user_id))
 
@@ -308,12 +302,13 @@ async def test_graceful_stop_reports_not_serving_and_finishes_in_flight_calls() 
         slow = asyncio.create_task(advise(chan, "slow"))
         await asyncio.wait_for(advisor.slow_started.wait(), 5)
         started = time.monotonic()
-        stopping = asyncio.create_task(running.stop(grace=5.0))
-        assert (await asyncio.wait_for(watch.read(), 5)).status == NOT_SERVING
+        stopping = asyncio.create_task(running.stop(grace=30.0))
+        assert (await asyncio.wait_for(watch.read(), 10)).status == NOT_SERVING
         watch.cancel()  # a watcher would otherwise hold the server for the whole grace period
         assert (await slow).summary == "ok"  # the in-flight call completed, not cancelled
-        await asyncio.wait_for(stopping, 5)
-        assert time.monotonic() - started < 4.0
+        await asyncio.wait_for(stopping, 40)
+        # Stopped once its call was done, not at the end of the 30 s grace; generous for a loaded machine.
+        assert time.monotonic() - started < 15
         err = await status_of(advise(chan, "ok", timeout=2))
         assert err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 

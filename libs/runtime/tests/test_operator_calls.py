@@ -12,7 +12,7 @@ import pytest
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach_runtime.auth import TokenVerifier, current_principal, mint_dev_token
-from fitcoach_runtime.grpc_client import bearer, insecure_channel
+from fitcoach_runtime.grpc_client import bearer
 from fitcoach_runtime.grpc_server import OPERATOR_SERVICES, GrpcService, RunningServer, start_server
 from fitcoach_runtime.settings import AuthSettings
 
@@ -48,12 +48,6 @@ async def server() -> AsyncIterator[RunningServer]:
     )
     yield running
     await running.stop(0)
-
-
-@pytest.fixture(scope="module")
-async def channel(server: RunningServer) -> AsyncIterator[grpc.aio.Channel]:
-    async with insecure_channel(f"127.0.0.1:{server.port}") as chan:
-        yield chan
 
 
 def token(user_id: str | None = None, *, operator: bool = False) -> tuple[tuple[str, str], ...]:

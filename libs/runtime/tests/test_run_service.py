@@ -45,7 +45,7 @@ async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 
 async def test_sigterm_stops_gracefully_and_logs_json() -> None:
-    proc = await spawn({"SHUTDOWN_GRACE_S": "3", "LOG_FORMAT": "json"})
+    proc = await spawn({"SHUTDOWN_GRACE_S": "30", "LOG_FORMAT": "json"})
     assert proc.stderr is not None and proc.stdout is not None
     try:
         first = json.loads(await asyncio.wait_for(proc.stderr.readline(), 20))
@@ -55,7 +55,7 @@ async def test_sigterm_stops_gracefully_and_logs_json() -> None:
             assert reply.status == health_pb2.HealthCheckResponse.SERVING
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        rest, out = await asyncio.wait_for(asyncio.gather(proc.stderr.read(), proc.stdout.read()), 10)
+        rest, out = await asyncio.wait_for(asyncio.gather(proc.stderr.read(), proc.stdout.read()), 40)
         code = await proc.wait()
         elapsed = time.monotonic() - sent
     finally:
@@ -63,10 +63,12 @@ async def test_sigterm_stops_gracefully_and_logs_json() -> None:
             proc.kill()
             await proc.wait()
     assert code == 0
-    assert elapsed < 2.5  # no in-flight calls: no need to wait out the 3 s grace
+    # No calls in flight: it stops at once (well under a second) instead of waiting out the 30 s grace; the
+    # bound is generous so that a loaded machine cannot fail it.
+    assert elapsed < 15
     records = [json.loads(line) for line in rest.decode().splitlines()]  # every line is JSON
     assert [r["msg"] for r in records] == ["demo stopping", "demo stopped"]
-    assert records[0]["grace_s"] == 3.0
+    assert records[0]["grace_s"] == 30.0
     assert out.decode().splitlines() == ["closed last-opened", "closed first-opened"]
 
 

@@ -13,6 +13,7 @@ from fitcoach_runtime.settings import (
     SettingsError,
     StorageSettings,
     env_field,
+    env_names,
     load_settings,
 )
 
@@ -37,6 +38,14 @@ class ServiceSettings:
     db: DatabaseSettings = field(default_factory=lambda: DatabaseSettings(url="unused"))
     nats: NatsSettings = field(default_factory=lambda: NatsSettings(url="unused"))
     auth: AuthSettings = field(default_factory=lambda: AuthSettings(supabase_url=SUPABASE))
+
+
+def test_env_names_lists_what_a_class_reads_nested_groups_included() -> None:
+    assert env_names(Kinds) == ["T_FLAG", "T_COUNT", "T_RATIO", "T_NAMES", "T_MAYBE", "T_TOKEN", "T_PIN"]
+    names = env_names(ServiceSettings)
+    assert names[: len(env_names(ServerSettings))] == env_names(ServerSettings)
+    assert {"DATABASE_URL", "NATS_URL", "SUPABASE_URL", "GRPC_LISTEN"} <= set(names)
+    assert len(names) == len(set(names))
 
 
 def test_defaults_apply_when_unset_or_blank() -> None:

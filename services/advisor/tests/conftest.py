@@ -67,6 +67,7 @@ class Seen:
     api_version: str
     model: str
     body: dict[str, Any]
+    answered: bool = False  # the fake sent its reply (after the scripted delay)
 
     @property
     def prompt(self) -> str:
@@ -136,6 +137,7 @@ class FakeGemini:
             # Wait for the delay, or until the session ends, so no handler outlives the server.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.release.wait(), reply.delay_s)
+        seen.answered = True
         if reply.status != 200:
             return _error(reply.status)
         return web.json_response(
@@ -158,8 +160,9 @@ def _error(status: int, message: str = "fake error") -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
-@pytest.fixture(scope="session")
-async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
+@contextlib.asynccontextmanager
+async def serving_fake_gemini() -> AsyncIterator[FakeGemini]:
+    """A FakeGemini answering on 127.0.0.1 (`.url`) until the block ends."""
     fake = FakeGemini()
     app = web.Application()
     app.router.add_post("/{tail:.*}", fake.handle)
@@ -169,9 +172,17 @@ async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
     await site.start()
     host, port = runner.addresses[0][:2]
     fake.url = f"http://{host}:{port}"
-    yield fake
-    fake.release.set()
-    await runner.cleanup()
+    try:
+        yield fake
+    finally:
+        fake.release.set()  # a handler still sleeping on a slow reply returns now
+        await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def fake_gemini_server() -> AsyncIterator[FakeGemini]:
+    async with serving_fake_gemini() as fake:
+        yield fake
 
 
 @pytest.fixture

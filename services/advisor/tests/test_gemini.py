@@ -11,7 +11,7 @@ import pytest
 from advisor_service.domain import Engine
 from advisor_service.gemini import GeminiError
 from advisor_service.prompt import PROMPT_VERSION
-from advisor_service.service import Advisor
+from advisor_service.service import RESERVE_S, Advisor
 from prometheus_client import REGISTRY
 
 
@@ -82,38 +82,51 @@ async def test_400_is_not_retried(fake_gemini, make_coach, make_run) -> None:
 async def test_slow_gemini_times_out_within_bounded_time(fake_gemini, make_coach, make_run) -> None:
     fake_gemini.default = fake_gemini.Reply(delay_s=5.0)
     advisor = Advisor(await make_coach(timeout_s=0.3, retries=1))
-
-    started = time.perf_counter()
     advice = await advisor.generate(make_run())
-    elapsed = time.perf_counter() - started
 
     assert advice.engine is Engine.OFFLINE
     assert advice.fallback_reason == "Gemini timed out"
     assert len(fake_gemini.requests) == 2  # timeouts are retried too
-    assert elapsed < 1.5  # two 0.3 s attempts and a short backoff, not the 5 s answer
+    # Both attempts were given up on before Gemini's 5 s answer came (an order, not a wall-clock bound).
+    assert not any(seen.answered for seen in fake_gemini.requests)
 
 
 async def test_total_budget_caps_all_attempts(fake_gemini, make_coach, make_run) -> None:
     fake_gemini.default = fake_gemini.Reply(delay_s=5.0)
     advisor = Advisor(await make_coach(timeout_s=0.3, retries=8, total_timeout_s=0.7))
-
-    started = time.perf_counter()
     advice = await advisor.generate(make_run())
 
-    assert time.perf_counter() - started < 1.2
     assert advice.fallback_reason == "Gemini timed out"
-    assert len(fake_gemini.requests) <= 3
+    # Nine 0.3 s attempts were allowed; the 0.7 s budget leaves room for three at most (fewer on a slow
+    # machine), and none of them waited for Gemini's answer.
+    assert 1 <= len(fake_gemini.requests) <= 3
+    assert not any(seen.answered for seen in fake_gemini.requests)
 
 
-async def test_caller_deadline_leaves_time_for_the_offline_coach(fake_gemini, make_coach, make_run) -> None:
-    fake_gemini.default = fake_gemini.Reply(delay_s=5.0)
-    advisor = Advisor(await make_coach(timeout_s=3.0, retries=0))
+async def test_caller_deadline_ends_the_gemini_attempt(fake_gemini, make_coach, make_run) -> None:
+    fake_gemini.default = fake_gemini.Reply(delay_s=30.0)
+    advisor = Advisor(await make_coach(timeout_s=20.0, retries=0, total_timeout_s=20.0))
 
     started = time.perf_counter()
     advice = await advisor.generate(make_run(), time_left_s=0.8)
 
-    assert time.perf_counter() - started < 0.8
+    assert advice.engine is Engine.OFFLINE and advice.fallback_reason == "Gemini timed out"
+    assert len(fake_gemini.requests) == 1 and not fake_gemini.requests[0].answered
+    # Cut at 0.8 s - RESERVE_S; the bound only tells the caller's deadline from Gemini's own 20 s timeout,
+    # and is generous so a loaded machine cannot fail it.
+    assert time.perf_counter() - started < 10
+
+
+async def test_caller_deadline_keeps_the_reserve_for_the_offline_coach(
+    fake_gemini, make_coach, make_run
+) -> None:
+    advisor = Advisor(await make_coach())
+    # A caller with no more than the reserve left: Gemini is not even asked, the offline coach answers.
+    advice = await advisor.generate(make_run(), time_left_s=RESERVE_S)
+
     assert advice.engine is Engine.OFFLINE
+    assert advice.fallback_reason == "no time left to ask Gemini"
+    assert fake_gemini.requests == []
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from fitcoach_runtime.grpc_server import GrpcService, ServiceResources, start_se
 from fitcoach_runtime.settings import load_settings
 from fitcoach_runtime.storage import object_key, s3_client
 from fitcoach_stack.fixtures import FIT as FIXTURES
+from fitcoach_stack.service_process import ServiceProcess
 
 # --import-mode=importlib does not put test folders on sys.path; the helpers live in analyzer_testkit/ (and
 # decode workers must import the stand-ins by name).
@@ -310,6 +311,21 @@ async def analyzer_factory(
 @pytest.fixture
 async def analyzer(analyzer_factory: Callable[..., Any], analyzer_overrides: dict[str, str]) -> Harness:
     return await analyzer_factory(**analyzer_overrides)
+
+
+@pytest.fixture
+def analyzer_processes(service_processes: Callable[..., ServiceProcess]) -> Callable[..., ServiceProcess]:
+    """`analyzer_processes(env, log)`: a real `python -m analyzer_service`, launched (a ServiceProcess);
+    `stand_in="slow"` runs the same service with that decoder stand-in, through the test-only entry point.
+    Every one is killed when the test ends."""
+
+    def launch(env: Mapping[str, str], log: Path, stand_in: str = "") -> ServiceProcess:
+        entry: dict[str, Any] = {"module": "analyzer_testkit.serve", "args": [stand_in]} if stand_in else {}
+        process = service_processes("analyzer", env, log, pythonpath=TESTS_DIR, **entry)
+        process.launch()
+        return process
+
+    return launch
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import nats
 import pytest
 from analyzer_service.consumer import UploadConsumer, nak_delay
 from analyzer_service.domain import DeadLetter, UploadJob
+from analyzer_service.ops_repository import OpsRepository
 from analyzer_service.repository import Repository, pool_init
 from analyzer_service.settings import ConsumerSettings
 from fitcoach.upload.v1 import events_pb2
@@ -23,6 +24,11 @@ from fitcoach_runtime.settings import load_settings
 
 if TYPE_CHECKING:
     from conftest import Harness
+
+
+async def _dead_letters(pool: asyncpg.Pool) -> list[DeadLetter]:
+    """The unresolved dead letters, oldest first (what an operator's re-drive would take)."""
+    return [stored.letter for stored in await OpsRepository(pool).dead_letters_to_redrive(None)]
 
 
 def _event(activity_id: str, user_id: str) -> bytes:
@@ -71,11 +77,17 @@ async def test_infrastructure_errors_are_retried_with_growing_delay_then_dead_le
     try:
         activity_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
         ack = await js.publish(SUBJECT_UPLOAD_COMPLETED, _event(activity_id, user_id))
-        deadline = time.monotonic() + 10
-        while not await pool.fetchval("SELECT count(*) FROM analyzer.dead_letters"):
+        # Four deliveries and their delays take about 2 s; the bound only keeps a stuck consumer from hanging
+        # the test, and is generous so that a loaded machine cannot fail it.
+        deadline = time.monotonic() + 30
+        while not (
+            await pool.fetchval("SELECT count(*) FROM analyzer.dead_letters")
+            and (await js.consumer_info(stream_name, "analyzer")).num_ack_pending == 0
+        ):
             assert time.monotonic() < deadline, deliveries
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.6)  # a terminated message is not delivered again
+        # Dead-lettered and terminated (nothing pending an ack): JetStream never delivers it again, so the
+        # count below is final.
         assert len(deliveries) == 4
         assert [final for _, final in deliveries] == [False, False, False, True]
         # The delay asked for doubles with each delivery (the consumer's own decision, from the message's
@@ -91,7 +103,7 @@ async def test_infrastructure_errors_are_retried_with_growing_delay_then_dead_le
         gaps = [b[0] - a[0] for a, b in itertools.pairwise(deliveries)]
         for gap, delay in zip(gaps, asked, strict=True):
             assert gap >= delay * 0.9, gaps
-        (letter,) = await repo.dead_letters()
+        (letter,) = await _dead_letters(pool)
         assert letter.stream == stream_name and letter.stream_seq == ack.seq
         assert letter.activity_id == activity_id and letter.num_delivered == 4
         assert letter.error == "ConnectionRefusedError: database is down"
@@ -128,7 +140,7 @@ async def test_unreadable_event_is_dead_lettered_at_once(
     try:
         ack = await nc.jetstream().publish(SUBJECT_UPLOAD_COMPLETED, b"\xff\xff not protobuf")
         deadline = time.monotonic() + 10
-        while not (letters := await repo.dead_letters()):
+        while not (letters := await _dead_letters(pool)):
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
         assert letters[0].stream_seq == ack.seq and letters[0].num_delivered == 1

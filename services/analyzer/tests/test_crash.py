@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer_testkit.stand_ins import DECODE_STARTED_FILE
-from fitcoach_stack.pytest_plugin import env_for
 
 if TYPE_CHECKING:
     from conftest import Harness
-
-TESTS_DIR = Path(__file__).resolve().parent
-
-
-def _start(env: dict[str, str], log: Path, stand_in: str | None = None) -> subprocess.Popen[bytes]:
-    """`python -m analyzer_service`, or the same service running a stand-in (the test-only entry point)."""
-    argv = ["-m", "analyzer_testkit.serve", stand_in] if stand_in else ["-m", "analyzer_service"]
-    # Its own session, so the kill takes its decode workers and forkserver along.
-    with log.open("ab") as stderr:
-        return subprocess.Popen(
-            [sys.executable, *argv],
-            env=env_for(env, {"PYTHONPATH": str(TESTS_DIR)}),
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-
-
-def _kill(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> int:
-    os.killpg(process.pid, sig)
-    return process.wait(timeout=20)
+    from fitcoach_stack.service_process import ServiceProcess
 
 
 async def test_killed_before_commit_is_redelivered_and_processed_once(
-    analyzer_factory: Any, good_run: bytes, tmp_path: Path
+    analyzer_factory: Any, good_run: bytes, tmp_path: Path, analyzer_processes: Callable[..., ServiceProcess]
 ) -> None:
     # The in-process harness only serves as the test's hands (DB, S3, NATS, advisor); its consumer is off.
     hands: Harness = await analyzer_factory(CONSUMER_ENABLED="false")
@@ -56,21 +33,21 @@ async def test_killed_before_commit_is_redelivered_and_processed_once(
 
     # The first process downloads the object and hands it to a decoder that takes 2.5 s; it is killed once
     # the decoder holds the object's bytes (so after the download) and long before anything is committed.
-    first = _start({**env, DECODE_STARTED_FILE: str(started)}, log, "slow")
+    first = analyzer_processes({**env, DECODE_STARTED_FILE: str(started)}, log, "slow")
     try:
         deadline = time.monotonic() + 30
         while not (started.exists() and started.read_text() == upload.sha256):
-            assert time.monotonic() < deadline and first.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline and first.running(), first.tail()
             await asyncio.sleep(0.02)
     finally:
-        assert _kill(first) == -signal.SIGKILL
+        assert first.kill() == -signal.SIGKILL
     row = await hands.state(upload.activity_id)
     assert (row["status"], row["attempts"]) == ("analyzing", 1)  # died after the download, before commit
     assert row["lease_until"] is not None  # its lease stays until it runs out: nobody released it
     assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.results") == 0
     assert hands.advisor.calls == 0
 
-    second = _start(env, log)
+    second = analyzer_processes(env, log)
     try:
         row = await hands.settled(upload.activity_id, within_s=30)
         assert row["status"] == "analyzed" and row["advice_status"] == "ready"
@@ -85,7 +62,7 @@ async def test_killed_before_commit_is_redelivered_and_processed_once(
         assert await hands.pool.fetchval("SELECT count(*) FROM analyzer.advice") == 1
         assert hands.advisor.calls == 1
     finally:
-        # SIGTERM: graceful stop, exit code 0.
-        code = _kill(second, signal.SIGTERM)
-    assert code == 0, log.read_text()[-3000:]
+        second.send(signal.SIGTERM)  # a graceful stop: exit code 0
+        code = await second.exit_code(within_s=30)
+    assert code == 0, second.tail()
     assert str(uuid.UUID(upload.activity_id)) in log.read_text()  # log lines carry the activity id

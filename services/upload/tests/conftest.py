@@ -6,14 +6,9 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 from fitcoach_runtime.settings import load_settings
+from fitcoach_stack.service_process import ServiceProcess
 from upload_service.main import Components, open_components
 from upload_service.service import UploadTicket
 from upload_service.settings import UploadSettings
@@ -175,56 +171,10 @@ async def small_legacy(legacy: Any) -> Any:
     return dataclasses.replace(legacy, rows=kept, expected=expected_outcome(kept))
 
 
-class UploadProcess:
-    """`python -m upload_service` as an operator runs it, with a log file; killed for real in crash tests."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def _spawn(self) -> int:
-        """Start the process; returns where its lines start in the log."""
-        from fitcoach_stack.pytest_plugin import env_for
-
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "upload_service"],
-                env=env_for({**self.env, "LOG_FORMAT": "json"}),
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
-            )
-        return offset
-
-    async def start(self) -> int:
-        """Start a process and wait until it serves; returns its gRPC port."""
-        offset = self._spawn()
-        assert self.process is not None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with self.log.open("rb") as f:
-                f.seek(offset)
-                for line in f.read().decode(errors="replace").splitlines():
-                    if line.startswith("{") and (record := json.loads(line))["msg"] == "upload serving":
-                        return int(record["port"])
-            assert self.process.poll() is None, self.tail()
-            await asyncio.sleep(0.05)
-        raise AssertionError(self.tail())
-
-    def kill(self) -> None:
-        """SIGKILL, no goodbye: what a crash or an OOM kill does."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=20)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
 @pytest.fixture
-def upload_process(upload_env: dict[str, str], tmp_path: Path) -> Iterator[UploadProcess]:
-    process = UploadProcess(upload_env, tmp_path / "upload.log")
-    yield process
-    process.kill()
+def upload_process(
+    upload_env: dict[str, str], tmp_path: Path, service_processes: Callable[..., ServiceProcess]
+) -> ServiceProcess:
+    """`python -m upload_service` as an operator runs it, logging to a file; `await .start()` → its port.
+    Killed for real in crash tests (`.kill()`), and when the test ends."""
+    return service_processes("upload", upload_env, tmp_path / "upload.log")

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
@@ -28,38 +26,11 @@ import nats
 from fitcoach.upload.v1 import events_pb2, upload_service_pb2, upload_service_pb2_grpc
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.grpc_client import bearer, insecure_channel
-from fitcoach_stack.pytest_plugin import env_for
+
+if TYPE_CHECKING:
+    from fitcoach_stack.service_process import ServiceProcess
 
 STREAM = "FITCOACH_UPLOADS"  # NATS_STREAM in conftest's upload_env
-
-
-def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    with log.open("ab") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "upload_service"],
-            env=env_for(env),
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    return process, log.stat().st_size
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _port(process: subprocess.Popen[bytes], log: Path, offset: int) -> int:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with log.open("rb") as f:
-            f.seek(offset)
-            for line in f.read().decode(errors="replace").splitlines():
-                if line.startswith("{") and (record := json.loads(line))["msg"] == "upload serving":
-                    return int(record["port"])
-        assert process.poll() is None, _tail(log)
-        await asyncio.sleep(0.05)
-    raise AssertionError(_tail(log))
 
 
 async def _unpublished(database_url: str) -> list[str]:
@@ -72,17 +43,21 @@ async def _unpublished(database_url: str) -> list[str]:
 
 
 async def test_killed_between_commit_and_publish_the_next_process_publishes(
-    upload_env: dict[str, str], database_url: str, nats_server, user_id: str, tmp_path: Path
+    upload_env: dict[str, str],
+    database_url: str,
+    nats_server: Any,
+    user_id: str,
+    tmp_path: Path,
+    service_processes: Callable[..., ServiceProcess],
 ) -> None:
-    env = {**upload_env, "LOG_FORMAT": "json", "OUTBOX_PUBLISH_TIMEOUT_S": "0.5"}
-    log = tmp_path / "upload.log"
+    env = {**upload_env, "OUTBOX_PUBLISH_TIMEOUT_S": "0.5"}
     token = bearer(
         mint_dev_token(env["SUPABASE_JWT_SECRET"], issuer=env["SUPABASE_URL"] + "/auth/v1", user_id=user_id)
     )
     body = os.urandom(4000)
-    first, offset = _start(env, log)
+    upload = service_processes("upload", env, tmp_path / "upload.log")
     try:
-        async with insecure_channel(f"127.0.0.1:{await _port(first, log, offset)}") as channel:
+        async with insecure_channel(f"127.0.0.1:{await upload.start()}") as channel:
             stub = upload_service_pb2_grpc.UploadServiceStub(channel)
             created = await stub.CreateUpload(
                 upload_service_pb2.CreateUploadRequest(
@@ -104,33 +79,32 @@ async def test_killed_between_commit_and_publish_the_next_process_publishes(
         await asyncio.sleep(1.0)  # the relay is woken, tries, and fails meanwhile
         [event_id] = await _unpublished(database_url)  # committed with the state change
     finally:
-        os.killpg(first.pid, signal.SIGKILL)  # dies before anything was published
-        first.wait(timeout=20)
+        upload.kill()  # dies before anything was published
 
     await asyncio.to_thread(nats_server.start)
     nc = await nats.connect(nats_server.url)
     try:
         js = nc.jetstream()
         assert (await js.stream_info(STREAM)).state.messages == 0
-        second, offset = _start(env, log)
-        try:
-            await _port(second, log, offset)
-            deadline = time.monotonic() + 15
-            while await _unpublished(database_url):
-                assert time.monotonic() < deadline, _tail(log)
-                await asyncio.sleep(0.05)
-            second.send_signal(signal.SIGTERM)
-            assert await asyncio.to_thread(second.wait, 15) == 0, _tail(log)
-        finally:
-            if second.poll() is None:
-                os.killpg(second.pid, signal.SIGKILL)
-                second.wait(timeout=20)
+        await _next_process_publishes_everything(upload, database_url)
         assert (await js.stream_info(STREAM)).state.messages == 1
         stored = await js.get_msg(STREAM, 1)
         assert stored.headers["Nats-Msg-Id"] == event_id
         assert events_pb2.UploadCompleted.FromString(stored.data).activity_id == created.activity_id
     finally:
         await nc.close()
+
+
+async def _next_process_publishes_everything(process: ServiceProcess, database_url: str) -> None:
+    """Start the service again; its relay empties the outbox; then it stops cleanly on SIGTERM."""
+    await process.start()
+    deadline = time.monotonic() + 15
+    while await _unpublished(database_url):
+        assert time.monotonic() < deadline, process.tail()
+        await asyncio.sleep(0.05)
+    process.send(signal.SIGTERM)
+    # Idle, it stops in about a second; the bound only keeps a hung stop from holding the test.
+    assert await process.exit_code(within_s=30) == 0, process.tail()
 
 
 async def _waiting_on_a_lock(conn: asyncpg.Connection, statement: str) -> bool:
@@ -149,10 +123,8 @@ async def test_relay_killed_between_publish_and_mark_republishes_once(
     user_id: str,
     make_file: Any,
     put: Any,
-    tmp_path: Path,
+    upload_process: ServiceProcess,
 ) -> None:
-    env = {**upload_env, "LOG_FORMAT": "json"}
-    log = tmp_path / "upload.log"
     # An upload completed while no relay ran (the committed, unpublished state item 3 leaves behind).
     fit = make_file()
     ticket = await parts.service.create_upload(user_id, "a.fit", fit.size, fit.sha256)
@@ -166,39 +138,25 @@ async def test_relay_killed_between_publish_and_mark_republishes_once(
         transaction = blocker.transaction()
         await transaction.start()
         await blocker.execute("LOCK TABLE upload.outbox IN SHARE MODE")
-        first, offset = _start(env, log)
         try:
-            await _port(first, log, offset)
+            await upload_process.start()
             deadline = time.monotonic() + 20
             # Published (the stream has it) and stuck marking it: the moment to die.
             while not (
                 await _stream_messages(parts) == 1
                 and await _waiting_on_a_lock(blocker, "UPDATE upload.outbox SET published_at")
             ):
-                assert time.monotonic() < deadline and first.poll() is None, _tail(log)
+                assert time.monotonic() < deadline and upload_process.running(), upload_process.tail()
                 await asyncio.sleep(0.05)
         finally:
-            os.killpg(first.pid, signal.SIGKILL)
-            first.wait(timeout=20)
+            upload_process.kill()
         await transaction.commit()  # the dead relay's UPDATE runs, but its transaction never commits
     finally:
         await blocker.close()
     assert await _unpublished(database_url) == [event_id]  # the mark was lost with the process
     assert await _stream_messages(parts) == 1
 
-    second, offset = _start(env, log)
-    try:
-        await _port(second, log, offset)
-        deadline = time.monotonic() + 15
-        while await _unpublished(database_url):
-            assert time.monotonic() < deadline, _tail(log)
-            await asyncio.sleep(0.05)
-        second.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(second.wait, 15) == 0, _tail(log)
-    finally:
-        if second.poll() is None:
-            os.killpg(second.pid, signal.SIGKILL)
-            second.wait(timeout=20)
+    await _next_process_publishes_everything(upload_process, database_url)
     # Published twice with one Nats-Msg-Id: JetStream kept one message.
     assert await _stream_messages(parts) == 1
     stored = await parts.js.get_msg(STREAM, 1)

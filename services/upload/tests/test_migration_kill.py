@@ -24,7 +24,7 @@ from fitcoach_runtime.grpc_client import bearer, insecure_channel
 from fitcoach_stack.legacy_db import LegacyDataset
 
 if TYPE_CHECKING:
-    from conftest import UploadProcess
+    from fitcoach_stack.service_process import ServiceProcess
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ async def _progress(
             yield reply.progress
 
 
-async def _killed_mid_run(process: UploadProcess, request: ops_pb.MigrateLegacyRequest) -> int:
+async def _killed_mid_run(process: ServiceProcess, request: ops_pb.MigrateLegacyRequest) -> int:
     """Start the service, run the migration until its first progress report, SIGKILL; returns `done` then."""
     port = await process.start()
     seen = -1
@@ -58,7 +58,7 @@ async def _killed_mid_run(process: UploadProcess, request: ops_pb.MigrateLegacyR
 
 
 async def test_killed_twice_mid_run_then_resumed_loses_and_doubles_nothing(
-    upload_process: UploadProcess, legacy: LegacyDataset, database_url: str, s3_bucket: Any
+    upload_process: ServiceProcess, legacy: LegacyDataset, database_url: str, s3_bucket: Any
 ) -> None:
     expected = legacy.expected
     request = ops_pb.MigrateLegacyRequest(

@@ -1,8 +1,8 @@
-"""A stand-in service process for launcher tests: `fake_service.py NAME [serve|exit|die-after-ready]`.
+"""A stand-in service process for launcher tests: `fake_service.py NAME [serve|exit|die-on-sigusr1]`.
 
 serve: grpc.health.v1 SERVING for NAME's FitCoach service on $GRPC_LISTEN until SIGTERM; writes the env it
-got to $FAKE_ENV_DIR/NAME.json. exit: prints a line and exits 3 at once. die-after-ready: serves ~4 s (past the
-stack's start, gateway included, on a loaded machine), exits 4.
+got to $FAKE_ENV_DIR/NAME.json. exit: prints a line and exits 3 at once. die-on-sigusr1: serves until the test
+sends SIGUSR1 (whenever the stack is up, however long that took), then prints a line and exits 4.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ def write_env(name: str) -> None:
 
 
 async def serve(name: str, mode: str) -> int:
+    # Handlers first: the stack may see SERVING, and a test signal us, the moment health says so.
+    stop, die = asyncio.Event(), asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if mode == "die-on-sigusr1":
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, die.set)
     server = grpc.aio.server()
     servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
@@ -38,10 +43,8 @@ async def serve(name: str, mode: str) -> int:
         await servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     await asyncio.to_thread(write_env, name)
     print(f"{name} serving on {os.environ['GRPC_LISTEN']}", flush=True)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    if mode == "die-after-ready":
-        await asyncio.sleep(4.0)
+    if mode == "die-on-sigusr1":
+        await die.wait()
         print(f"{name}: fatal: lost the database", flush=True)
         return 4
     await stop.wait()

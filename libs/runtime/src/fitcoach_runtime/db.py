@@ -9,10 +9,11 @@ pgbouncer), where consecutive statements may reach different server connections.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from importlib import resources
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, Protocol, TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -28,6 +29,22 @@ ACTIVITY_CHANNEL = "fitcoach_activity"
 
 # What code that runs queries holds: a plain connection, or one acquired from a pool (a proxy to it).
 Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+
+class _Dataclass(Protocol):
+    """Any dataclass (what dataclasses.fields accepts)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+D = TypeVar("D", bound=_Dataclass)
+
+
+def from_row(cls: type[D], row: asyncpg.Record, **converted: Any) -> D:
+    """A dataclass from the row's columns named as its fields (the row may hold more columns); `converted`
+    gives the fields whose column needs converting first (a uuid as text, NULL as "")."""
+    values = {f.name: row[f.name] for f in dataclasses.fields(cls) if f.name not in converted}
+    return cls(**values, **converted)
 
 
 def redact_dsn(dsn: str) -> str:

@@ -9,17 +9,29 @@ import copy
 import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-P = TypeVar("P", bound="Progress")
+P = TypeVar("P", bound="Progress[Any]")
+F = TypeVar("F")
 
 
 @dataclass
-class Progress:
-    """A run's clock; subclasses add their counts and say what `handled` and `planned` are."""
+class Progress(Generic[F]):
+    """A run's clock and failures; subclasses add their counts and say what `handled` and `planned` are."""
 
+    # A run over a bad data set may fail millions of times: the operator sees the count and the first ones.
+    max_failures_kept: ClassVar[int] = 100
+
+    failed: int = field(default=0, kw_only=True)
+    failures: list[F] = field(default_factory=list, kw_only=True)
     final: bool = field(default=False, kw_only=True)
     started: float = field(default_factory=time.monotonic, repr=False, kw_only=True)
+
+    def count_failure(self, failure: F) -> None:
+        """One more failed; its details kept while fewer than `max_failures_kept` are."""
+        self.failed += 1
+        if len(self.failures) < self.max_failures_kept:
+            self.failures.append(failure)
 
     @property
     def handled(self) -> int:

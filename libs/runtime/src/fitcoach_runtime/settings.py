@@ -120,6 +120,20 @@ def _load(cls: type[T], env: Mapping[str, str], problems: list[str]) -> T | None
         return None
 
 
+def env_names(cls: type) -> list[str]:
+    """The environment variables a settings class reads, its nested groups' included, in declaration order
+    (what the configuration table in docs/architecture.md must list)."""
+    hints = typing.get_type_hints(cls)
+    names: list[str] = []
+    for field in dataclasses.fields(cls):
+        name = field.metadata.get(_ENV_KEY)
+        if name is not None:
+            names.append(name)
+        elif dataclasses.is_dataclass(hints[field.name]):
+            names += env_names(hints[field.name])
+    return names
+
+
 def load_settings(cls: type[T], env: Mapping[str, str] | None = None) -> T:
     """Build `cls` from the environment (or `env`), raising SettingsError that lists every problem."""
     problems: list[str] = []

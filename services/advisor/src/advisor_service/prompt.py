@@ -10,12 +10,17 @@ is, and the load model's numbers only once they mean something, so Gemini is not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from .domain import AdviceRequest, SportFamily
 from .facts import BASELINE_DAYS, BASELINE_WEEKS, DiveKind, Facts, clock, derive, distance_text, speed_text
 
 PROMPT_VERSION = "gemini-prompt-v2"
+
+T = TypeVar("T")
 
 # The history shown day by day; older days only count through CTL/ATL and the weekly sums.
 DAYS_SHOWN = 14
@@ -72,76 +77,77 @@ def _pct(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 
 
+def _known(*facts: tuple[str, str | None]) -> list[str]:
+    """A `- name: value` line for each fact the prompt has a value for."""
+    return [f"- {name}: {value}" for name, value in facts if value is not None]
+
+
+def _shown(value: T | None, text: Callable[[T], str], *, when: bool = True) -> str | None:
+    """`value` as `text` writes it; None when it was not measured, or means nothing here (`when` false)."""
+    return text(value) if value is not None and when else None
+
+
 def _workout_lines(request: AdviceRequest, facts: Facts) -> list[str]:
     w = request.workout
-    lines = [f"- sport: {w.sport} (sub-sport: {w.sub_sport}; family: {facts.family.value})"]
-    if w.start_time is not None:
-        lines.append(f"- start (UTC): {w.start_time.strftime('%Y-%m-%d %H:%M')}")
-    if w.distance_m is not None and facts.family.has_distance:
-        lines.append(f"- distance: {distance_text(facts.family, w.distance_m)}")
-    if w.timer_time_s is not None:
-        lines.append(f"- timer time: {clock(w.timer_time_s)}")
-    if w.moving_time_s is not None and facts.family.endurance:
-        lines.append(f"- moving time: {clock(w.moving_time_s)}")
-    if (speed := speed_text(facts)) is not None:
-        lines.append(f"- average {'speed' if facts.speed_kmh else 'pace'}: {speed}")
-    if w.avg_hr_bpm is not None:
-        share = f" ({_pct(facts.avg_hr_pct_max)} of max HR)" if facts.avg_hr_pct_max else ""
-        lines.append(f"- average heart rate: {w.avg_hr_bpm:.0f} bpm{share}")
-    if w.max_hr_bpm is not None:
-        lines.append(f"- maximum heart rate: {w.max_hr_bpm:.0f} bpm")
-    if w.ascent_m is not None and facts.family.endurance:
-        lines.append(f"- ascent: {w.ascent_m:.0f} m")
-    if w.avg_power_w is not None:
-        lines.append(f"- average power: {w.avg_power_w:.0f} W")
-    if w.normalized_power_w is not None:
-        lines.append(f"- normalized power: {w.normalized_power_w:.0f} W")
-    if facts.variability_index is not None:
-        lines.append(f"- variability index (NP / average power): {facts.variability_index:.2f}")
-    if w.intensity_factor is not None:
-        lines.append(f"- intensity factor: {w.intensity_factor:.2f}")
-    if w.training_load is not None and facts.family is not SportFamily.DIVE:
-        lines.append(f"- training load: {w.training_load:.0f} ({facts.session_load.value} session)")
-    if w.decoupling_pct is not None and facts.family.endurance:
-        lines.append(f"- aerobic decoupling: {w.decoupling_pct:.1f}%")
-    if facts.zone_shares and facts.family is not SportFamily.DIVE:
+    endurance, dive = facts.family.endurance, facts.family is SportFamily.DIVE
+    hr_share = f" ({_pct(facts.avg_hr_pct_max)} of max HR)" if facts.avg_hr_pct_max else ""
+    zones = None
+    if facts.zone_shares and not dive:
         zones = ", ".join(
             f"Z{i} {_pct(share)} ({clock(seconds)})"
             for i, (share, seconds) in enumerate(zip(facts.zone_shares, w.hr_zone_seconds, strict=True), 1)
         )
-        lines.append(f"- time in heart-rate zones: {zones}")
-    return lines + _dive_lines(request, facts)
+
+    def session_load(load: float) -> str:
+        return f"{load:.0f} ({facts.session_load.value} session)"
+
+    return [
+        f"- sport: {w.sport} (sub-sport: {w.sub_sport}; family: {facts.family.value})",
+        *_known(
+            ("start (UTC)", _shown(w.start_time, lambda t: t.strftime("%Y-%m-%d %H:%M"))),
+            (
+                "distance",
+                _shown(w.distance_m, partial(distance_text, facts.family), when=facts.family.has_distance),
+            ),
+            ("timer time", _shown(w.timer_time_s, clock)),
+            ("moving time", _shown(w.moving_time_s, clock, when=endurance)),
+            (f"average {'speed' if facts.speed_kmh else 'pace'}", speed_text(facts)),
+            ("average heart rate", _shown(w.avg_hr_bpm, lambda bpm: f"{bpm:.0f} bpm{hr_share}")),
+            ("maximum heart rate", _shown(w.max_hr_bpm, "{:.0f} bpm".format)),
+            ("ascent", _shown(w.ascent_m, "{:.0f} m".format, when=endurance)),
+            ("average power", _shown(w.avg_power_w, "{:.0f} W".format)),
+            ("normalized power", _shown(w.normalized_power_w, "{:.0f} W".format)),
+            ("variability index (NP / average power)", _shown(facts.variability_index, "{:.2f}".format)),
+            ("intensity factor", _shown(w.intensity_factor, "{:.2f}".format)),
+            ("training load", _shown(w.training_load, session_load, when=not dive)),
+            ("aerobic decoupling", _shown(w.decoupling_pct, "{:.1f}%".format, when=endurance)),
+            ("time in heart-rate zones", zones),
+        ),
+        *_dive_lines(request, facts),
+    ]
 
 
 def _dive_lines(request: AdviceRequest, facts: Facts) -> list[str]:
     w = request.workout
-    lines = []
-    if facts.dive_kind is not None:
-        lines.append(f"- kind of diving: {_DIVE_KINDS[facts.dive_kind]}")
-    if w.dive_count is not None:
-        lines.append(f"- dives: {w.dive_count}")
-    if w.max_depth_m is not None:
-        lines.append(f"- maximum depth: {w.max_depth_m:.1f} m")
-    if w.avg_depth_m is not None:
-        lines.append(f"- average depth under water: {w.avg_depth_m:.1f} m")
-    if w.bottom_time_s is not None:
-        lines.append(f"- time under water, all dives: {clock(w.bottom_time_s)}")
-    if facts.avg_dive_s is not None and (w.dive_count or 0) > 1:
-        lines.append(f"- average dive: {clock(facts.avg_dive_s)}")
-    if w.surface_interval_s is not None:
-        lines.append(f"- shortest surface interval between dives: {clock(w.surface_interval_s)}")
-    return lines
+    return _known(
+        ("kind of diving", _shown(facts.dive_kind, _DIVE_KINDS.__getitem__)),
+        ("dives", _shown(w.dive_count, str)),
+        ("maximum depth", _shown(w.max_depth_m, "{:.1f} m".format)),
+        ("average depth under water", _shown(w.avg_depth_m, "{:.1f} m".format)),
+        ("time under water, all dives", _shown(w.bottom_time_s, clock)),
+        ("average dive", _shown(facts.avg_dive_s, clock, when=(w.dive_count or 0) > 1)),
+        ("shortest surface interval between dives", _shown(w.surface_interval_s, clock)),
+    )
 
 
 def _athlete_lines(request: AdviceRequest) -> list[str]:
     a = request.athlete
-    known = [
-        ("maximum heart rate", a.max_hr_bpm, "bpm"),
-        ("resting heart rate", a.rest_hr_bpm, "bpm"),
-        ("lactate threshold heart rate", a.threshold_hr_bpm, "bpm"),
-        ("functional threshold power", a.ftp_w, "W"),
-    ]
-    lines = [f"- {name}: {value:.0f} {unit}" for name, value, unit in known if value is not None]
+    lines = _known(
+        ("maximum heart rate", _shown(a.max_hr_bpm, "{:.0f} bpm".format)),
+        ("resting heart rate", _shown(a.rest_hr_bpm, "{:.0f} bpm".format)),
+        ("lactate threshold heart rate", _shown(a.threshold_hr_bpm, "{:.0f} bpm".format)),
+        ("functional threshold power", _shown(a.ftp_w, "{:.0f} W".format)),
+    )
     return lines or ["- nothing known"]
 
 
@@ -160,29 +166,29 @@ def _history_lines(facts: Facts) -> list[str]:
 
 def _load_lines(request: AdviceRequest, facts: Facts) -> list[str]:
     shown = request.recent_days[-DAYS_SHOWN:]
+    training_days = ("days with training in the last 14 days", _shown(facts.training_days_14d, str))
     if facts.today is None:  # no baseline yet: the days' own loads are real, the averages are not
         days = [f"{d.date.isoformat()}: {d.load:.0f}" for d in shown if d.load > 0]
-        lines = ["date: load (days with training only)", *days] if days else ["- no load recorded"]
-        if facts.load_7d is not None:
-            lines.append(f"- load in the last 7 days: {facts.load_7d:.0f}")
-        if facts.training_days_14d is not None:
-            lines.append(f"- days with training in the last 14 days: {facts.training_days_14d}")
-        return lines
-    lines = ["date: load, CTL, ATL, TSB"]
-    lines += [f"{d.date.isoformat()}: {d.load:.0f}, {d.ctl:.1f}, {d.atl:.1f}, {d.tsb:+.1f}" for d in shown]
-    lines.append(f"- today: CTL {facts.today.ctl:.1f}, ATL {facts.today.atl:.1f}, TSB {facts.today.tsb:+.1f}")
-    if facts.ctl_change_7d is not None:
-        lines.append(f"- CTL change over 7 days: {facts.ctl_change_7d:+.1f}")
-    if facts.ctl_change_28d is not None:
-        lines.append(f"- CTL change over 28 days: {facts.ctl_change_28d:+.1f}")
-    if facts.load_7d is not None:
-        previous = f" (previous 7 days: {facts.load_prev_7d:.0f})" if facts.load_prev_7d is not None else ""
-        lines.append(f"- load in the last 7 days: {facts.load_7d:.0f}{previous}")
-    if facts.training_days_14d is not None:
-        lines.append(f"- days with training in the last 14 days: {facts.training_days_14d}")
-    if facts.load_vs_ctl is not None and not facts.returning:
-        lines.append(f"- this workout's load / CTL: {facts.load_vs_ctl:.2f}")
-    return lines
+        return [
+            *(["date: load (days with training only)", *days] if days else ["- no load recorded"]),
+            *_known(("load in the last 7 days", _shown(facts.load_7d, "{:.0f}".format)), training_days),
+        ]
+    previous = f" (previous 7 days: {facts.load_prev_7d:.0f})" if facts.load_prev_7d is not None else ""
+    return [
+        "date: load, CTL, ATL, TSB",
+        *(f"{d.date.isoformat()}: {d.load:.0f}, {d.ctl:.1f}, {d.atl:.1f}, {d.tsb:+.1f}" for d in shown),
+        f"- today: CTL {facts.today.ctl:.1f}, ATL {facts.today.atl:.1f}, TSB {facts.today.tsb:+.1f}",
+        *_known(
+            ("CTL change over 7 days", _shown(facts.ctl_change_7d, "{:+.1f}".format)),
+            ("CTL change over 28 days", _shown(facts.ctl_change_28d, "{:+.1f}".format)),
+            ("load in the last 7 days", _shown(facts.load_7d, lambda load: f"{load:.0f}{previous}")),
+            training_days,
+            (
+                "this workout's load / CTL",
+                _shown(facts.load_vs_ctl, "{:.2f}".format, when=not facts.returning),
+            ),
+        ),
+    ]
 
 
 def _notes(facts: Facts) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from fitcoach_runtime.db import from_row
 
 from .domain import DeadLetter
 
@@ -53,18 +54,16 @@ _STORED = "u.status <> 'pending'"
 
 
 def _letter(row: asyncpg.Record) -> StoredDeadLetter:
+    letter = from_row(
+        DeadLetter,
+        row,
+        activity_id=str(row["activity_id"] or ""),
+        user_id=str(row["user_id"] or ""),
+        payload=bytes(row["payload"]),
+    )
     return StoredDeadLetter(
         id=row["id"],
-        letter=DeadLetter(
-            stream=row["stream"],
-            stream_seq=row["stream_seq"],
-            subject=row["subject"],
-            activity_id=str(row["activity_id"] or ""),
-            user_id=str(row["user_id"] or ""),
-            num_delivered=row["num_delivered"],
-            error=row["error"],
-            payload=bytes(row["payload"]),
-        ),
+        letter=letter,
         created_at=row["created_at"],
         resolved_at=row["resolved_at"],
         resolution=row["resolution"] or "",

@@ -20,7 +20,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fitcoach_runtime.errors import InvalidArgument
 from fitcoach_runtime.logging import log_context
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 REPLAYED = Counter(
     "fitcoach_replay_activities_total", "Activities handled by replays and re-drives", ["outcome"]
 )
-MAX_REPORTED_FAILURES = 100
 SCAN_BATCH = 256
 RETRY_DELAYS_S = (1.0, 3.0)  # then a dead letter
 # A live delivery holding an activity's lease is waited for this often, this long at most each time.
@@ -90,7 +89,7 @@ class Failure:
 
 
 @dataclass
-class ReplayProgress(Progress):
+class ReplayProgress(Progress[Failure]):
     """Counts of one replay or re-drive (field names are fitcoach.ops.v1.ReplayProgress's)."""
 
     replay_id: str
@@ -100,11 +99,9 @@ class ReplayProgress(Progress):
     matched: int = 0
     done: int = 0
     skipped: int = 0
-    failed: int = 0
     advice_requested: int = 0
     first_sequence: int = 0
     last_sequence: int = 0
-    failures: list[Failure] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -120,10 +117,8 @@ class ReplayProgress(Progress):
         self.last_sequence = max(self.last_sequence, sequence)
 
     def fail(self, activity_id: str, sequence: int, reason: str) -> None:
-        self.failed += 1
         REPLAYED.labels("failed").inc()
-        if len(self.failures) < MAX_REPORTED_FAILURES:
-            self.failures.append(Failure(activity_id, sequence, reason))
+        self.count_failure(Failure(activity_id, sequence, reason))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import orjson
 from fitcoach_analysis.profile import AthleteProfile
-from fitcoach_runtime.db import Connection
+from fitcoach_runtime.db import Connection, from_row
 
 from .domain import (
     ActivityBusy,
@@ -368,23 +368,7 @@ class Repository:
         )
         if row is None:
             return None
-        return AnalysisResult(
-            activity_id=row["aid"],
-            user_id=row["uid"],
-            analyzer_version=row["analyzer_version"],
-            sport=row["sport"],
-            sub_sport=row["sub_sport"],
-            start_time=row["start_time"],
-            local_offset_s=row["local_offset_s"],
-            local_date=row["local_date"],
-            record_count=row["record_count"],
-            device=row["device"],
-            training_load=row["training_load"],
-            summary=row["summary"],
-            sessions=row["sessions"],
-            warnings=row["warnings"],
-            profile=row["profile"],
-        )
+        return from_row(AnalysisResult, row, activity_id=row["aid"], user_id=row["uid"])
 
     async def write_dead_letter(self, letter: DeadLetter, *, fail_activity: bool) -> None:
         """Record an event the analyzer gives up on; the activity (if known) ends `failed` so nobody waits."""
@@ -418,22 +402,6 @@ class Repository:
                     FailureKind.GAVE_UP.value,
                 )
 
-    async def dead_letters(self) -> list[DeadLetter]:
-        rows = await self.pool.fetch("SELECT * FROM analyzer.dead_letters ORDER BY id")
-        return [
-            DeadLetter(
-                stream=r["stream"],
-                stream_seq=r["stream_seq"],
-                subject=r["subject"],
-                activity_id=str(r["activity_id"] or ""),
-                user_id=str(r["user_id"] or ""),
-                num_delivered=r["num_delivered"],
-                error=r["error"],
-                payload=bytes(r["payload"]),
-            )
-            for r in rows
-        ]
-
     async def purge_deleted(self, limit: int = 500) -> list[str]:
         """Delete the analyzer's rows (state, results, advice, dead letters) of activities whose upload row is
         gone, i.e. that their owner deleted; returns their ids. Idempotent: run it as often as you like."""
@@ -464,19 +432,7 @@ class Repository:
         )
         if row is None:
             return None
-        return AthleteProfile(
-            max_hr_bpm=row["max_hr_bpm"],
-            rest_hr_bpm=row["rest_hr_bpm"],
-            threshold_hr_bpm=row["threshold_hr_bpm"],
-            ftp_w=row["ftp_w"],
-            threshold_pace_s_per_km=row["threshold_pace_s_per_km"],
-            sex=row["sex"] or None,
-            language=row["language"],
-            critical_power_w=row["critical_power_w"],
-            w_prime_j=row["w_prime_j"],
-            weight_kg=row["weight_kg"],
-            units=row["units"],
-        )
+        return from_row(AthleteProfile, row, sex=row["sex"] or None)
 
     async def save_profile(self, user_id: str, p: AthleteProfile) -> None:
         await self.pool.execute(

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from fitcoach_runtime.errors import DomainError, Unavailable
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 # Namespace of the activity ids the migration derives from (source, legacy id).
 ACTIVITY_ID_NAMESPACE = uuid.UUID("6f1c0b1e-5a0e-4d0b-9a43-6c2f7e0b3a11")
 CONTENT_BATCH = 32  # legacy rows whose bytes are fetched in one query
-MAX_REPORTED_FAILURES = 1000
 SAVE_INTERVAL_S = 1.0
 DEFAULT_PARALLELISM = 8
 MAX_PARALLELISM = 32
@@ -96,8 +95,10 @@ class Failure:
 
 
 @dataclass
-class MigrationReport(Progress):
+class MigrationReport(Progress[Failure]):
     """Counts of one run so far (field names are MigrationProgress's)."""
+
+    max_failures_kept = 1000
 
     run_id: str
     dry_run: bool = False
@@ -106,10 +107,8 @@ class MigrationReport(Progress):
     migrated: int = 0
     already_migrated: int = 0
     duplicates: int = 0
-    failed: int = 0
     bytes: int = 0
     queued: int = 0
-    failures: list[Failure] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -120,10 +119,8 @@ class MigrationReport(Progress):
         return self.total
 
     def fail(self, item: LegacyItem, reason: str) -> None:
-        self.failed += 1
         self.done += 1
-        if len(self.failures) < MAX_REPORTED_FAILURES:
-            self.failures.append(Failure(item.source, item.legacy_id, reason))
+        self.count_failure(Failure(item.source, item.legacy_id, reason))
 
     def as_dict(self) -> dict[str, Any]:
         """MigrationProgress as JSON (what the run row stores and ListMigrationRuns returns)."""

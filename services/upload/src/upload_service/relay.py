@@ -64,14 +64,14 @@ class OutboxRelay:
     async def publish_batch(self) -> tuple[int, int]:
         """Publish up to batch_size pending events; returns (published, failed)."""
         async with self.outbox.claim(self.batch_size) as claimed:
-            if not claimed.events:
+            if not claimed.rows:
                 return 0, 0
             results = await asyncio.gather(
-                *(self.publish_event(event) for event in claimed.events), return_exceptions=True
+                *(self.publish_event(event) for event in claimed.rows), return_exceptions=True
             )
             errors = [r for r in results if isinstance(r, BaseException)]
-            published = [e.id for e, r in zip(claimed.events, results, strict=True) if r is None]
-            await claimed.mark_published(published)
+            published = [e.id for e, r in zip(claimed.rows, results, strict=True) if r is None]
+            await claimed.retire(published)
         if errors:
             logger.warning(
                 "outbox publish failed; will retry",

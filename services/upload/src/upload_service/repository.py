@@ -7,10 +7,10 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
-from fitcoach_runtime.db import Connection
+from fitcoach_runtime.db import Connection, from_row
 
 from upload_service.service import PENDING, UPLOADED, Activity, Deletion, OutboxEvent
 
@@ -25,12 +25,7 @@ _ACTIVITY_COLUMNS = """
 
 
 def _activity(row: asyncpg.Record) -> Activity:
-    return Activity(**dict(row))
-
-
-def _activity_from(row: asyncpg.Record) -> Activity:
-    """The Activity columns of a row that holds others too."""
-    return Activity(**{name: row[name] for name in Activity.__dataclass_fields__})
+    return from_row(Activity, row)
 
 
 class ActivityRepository:
@@ -136,100 +131,88 @@ class ActivityRepository:
     async def finish_deletion(self, activity_id: str) -> None:
         await self.pool.execute("DELETE FROM upload.deletions WHERE activity_id = $1", activity_id)
 
-    @contextlib.asynccontextmanager
-    async def claim_deletions(self, limit: int) -> AsyncIterator[QueuedDeletions]:
-        """Lock queued deletions whose object may still exist (SKIP LOCKED: replicas share the work)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT activity_id::text, user_id::text, object_key FROM upload.deletions "
-                "ORDER BY requested_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-                limit,
-            )
-            yield QueuedDeletions([Deletion(**dict(r)) for r in rows], conn)
+    def claim_deletions(self, limit: int) -> contextlib.AbstractAsyncContextManager[LockedRows[Deletion]]:
+        """Lock queued deletions whose object may still exist; `retire` removes them from the queue."""
+        return _lock_rows(
+            self.pool,
+            "SELECT activity_id::text, user_id::text, object_key FROM upload.deletions "
+            "ORDER BY requested_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            (limit,),
+            lambda row: from_row(Deletion, row),
+            retire="DELETE FROM upload.deletions WHERE activity_id = ANY($1::uuid[])",
+        )
 
-    @contextlib.asynccontextmanager
-    async def claim_abandoned(
+    def claim_abandoned(
         self, created_before: dt.datetime, now: dt.datetime, limit: int
-    ) -> AsyncIterator[AbandonedUploads]:
-        """Lock pending activities created before `created_before` whose URL has expired (SKIP LOCKED)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"""
-                SELECT {_ACTIVITY_COLUMNS} FROM upload.activities
-                WHERE status = $1 AND created_at < $2 AND url_expires_at < $3
-                ORDER BY created_at
-                LIMIT $4
-                FOR UPDATE SKIP LOCKED
-                """,
-                PENDING,
-                created_before,
-                now,
-                limit,
-            )
-            yield AbandonedUploads([_activity(r) for r in rows], conn)
+    ) -> contextlib.AbstractAsyncContextManager[LockedRows[Activity]]:
+        """Lock pending activities created before `created_before` whose URL has expired; `retire` deletes
+        them."""
+        return _lock_rows(
+            self.pool,
+            f"""
+            SELECT {_ACTIVITY_COLUMNS} FROM upload.activities
+            WHERE status = $1 AND created_at < $2 AND url_expires_at < $3
+            ORDER BY created_at
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+            """,
+            (PENDING, created_before, now, limit),
+            _activity,
+            retire="DELETE FROM upload.activities WHERE id = ANY($1::uuid[])",
+        )
+
+
+R = TypeVar("R")
 
 
 @dataclass
-class AbandonedUploads:
-    """Abandoned pending activities, locked until the surrounding transaction ends."""
+class LockedRows(Generic[R]):
+    """Rows locked by this replica until the surrounding transaction ends (SKIP LOCKED: other replicas take
+    the next ones), and the statement that retires them once handled (deleted, marked published)."""
 
-    activities: list[Activity]
+    rows: list[R]
     _conn: Connection
+    _retire: str  # $1: the ids (uuid[]) of the rows to retire
 
-    async def delete(self, activity_ids: Sequence[str]) -> None:
-        if activity_ids:
-            await self._conn.execute(
-                "DELETE FROM upload.activities WHERE id = ANY($1::uuid[])", list(activity_ids)
-            )
-
-
-@dataclass
-class QueuedDeletions:
-    """Queued object deletions, locked until the surrounding transaction ends."""
-
-    deletions: list[Deletion]
-    _conn: Connection
-
-    async def done(self, activity_ids: Sequence[str]) -> None:
-        if activity_ids:
-            await self._conn.execute(
-                "DELETE FROM upload.deletions WHERE activity_id = ANY($1::uuid[])", list(activity_ids)
-            )
+    async def retire(self, ids: Sequence[str]) -> None:
+        if ids:
+            await self._conn.execute(self._retire, list(ids))
 
 
-@dataclass
-class ClaimedEvents:
-    """Outbox rows locked by this relay until the surrounding transaction ends."""
-
-    events: list[OutboxEvent]
-    _conn: Connection
-
-    async def mark_published(self, event_ids: Sequence[str]) -> None:
-        if event_ids:
-            await self._conn.execute(
-                "UPDATE upload.outbox SET published_at = now() WHERE id = ANY($1::uuid[])", list(event_ids)
-            )
+@contextlib.asynccontextmanager
+async def _lock_rows(
+    pool: asyncpg.Pool,
+    query: str,
+    args: Sequence[Any],
+    to_row: Callable[[asyncpg.Record], R],
+    *,
+    retire: str,
+) -> AsyncIterator[LockedRows[R]]:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(query, *args)
+        yield LockedRows([to_row(r) for r in rows], conn, retire)
 
 
 class OutboxRepository:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    @contextlib.asynccontextmanager
-    async def claim(self, limit: int) -> AsyncIterator[ClaimedEvents]:
-        """Lock up to `limit` unpublished events; SKIP LOCKED lets several relays share the outbox."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """
-                SELECT id::text, subject, payload FROM upload.outbox
-                WHERE published_at IS NULL
-                ORDER BY created_at
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-                """,
-                limit,
-            )
-            yield ClaimedEvents([OutboxEvent(r["id"], r["subject"], bytes(r["payload"])) for r in rows], conn)
+    def claim(self, limit: int) -> contextlib.AbstractAsyncContextManager[LockedRows[OutboxEvent]]:
+        """Lock up to `limit` unpublished events (SKIP LOCKED lets several relays share the outbox); `retire`
+        marks them published."""
+        return _lock_rows(
+            self.pool,
+            """
+            SELECT id::text, subject, payload FROM upload.outbox
+            WHERE published_at IS NULL
+            ORDER BY created_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+            """,
+            (limit,),
+            lambda row: OutboxEvent(row["id"], row["subject"], bytes(row["payload"])),
+            retire="UPDATE upload.outbox SET published_at = now() WHERE id = ANY($1::uuid[])",
+        )
 
     @contextlib.asynccontextmanager
     async def wake_ups(self, on_notify: Callable[[], None]) -> AsyncIterator[Callable[[], bool]]:
@@ -289,7 +272,7 @@ class MigrationRepository:
             source,
         )
         return {
-            r["legacy_id"]: ImportedItem(r["legacy_id"], r["outcome"], r["queued"], _activity_from(r))
+            r["legacy_id"]: ImportedItem(r["legacy_id"], r["outcome"], r["queued"], _activity(r))
             for r in rows
         }
 

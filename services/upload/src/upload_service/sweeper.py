@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from upload_service.relay import backoff_delay
 from upload_service.repository import ActivityRepository
+from upload_service.service import Activity, Deletion
 from upload_service.store import S3ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -45,23 +46,26 @@ class PendingSweeper:
     async def sweep_once(self) -> int:
         """Delete one batch of abandoned uploads; returns how many."""
         now = self.clock()
-        async with self.activities.claim_abandoned(now - self.abandon_after, now, self.batch_size) as batch:
-            for activity in batch.activities:
-                await self.objects.delete(activity.object_key)
-            await batch.delete([a.id for a in batch.activities])
-        if batch.activities:
-            logger.info("swept abandoned pending uploads", extra={"fields": {"count": len(batch.activities)}})
-        return len(batch.activities)
+        claim = self.activities.claim_abandoned(now - self.abandon_after, now, self.batch_size)
+        async with claim as batch:
+            await self._delete_objects(batch.rows)
+            await batch.retire([a.id for a in batch.rows])
+        if batch.rows:
+            logger.info("swept abandoned pending uploads", extra={"fields": {"count": len(batch.rows)}})
+        return len(batch.rows)
 
     async def finish_deletions_once(self) -> int:
         """Delete the objects of one batch of queued deletions; returns how many."""
         async with self.activities.claim_deletions(self.batch_size) as batch:
-            for deletion in batch.deletions:
-                await self.objects.delete(deletion.object_key)
-            await batch.done([d.activity_id for d in batch.deletions])
-        if batch.deletions:
-            logger.info("finished queued deletions", extra={"fields": {"count": len(batch.deletions)}})
-        return len(batch.deletions)
+            await self._delete_objects(batch.rows)
+            await batch.retire([d.activity_id for d in batch.rows])
+        if batch.rows:
+            logger.info("finished queued deletions", extra={"fields": {"count": len(batch.rows)}})
+        return len(batch.rows)
+
+    async def _delete_objects(self, rows: Sequence[Activity | Deletion]) -> None:
+        for row in rows:
+            await self.objects.delete(row.object_key)
 
     async def run(self) -> None:
         failures = 0

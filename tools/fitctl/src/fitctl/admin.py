@@ -21,17 +21,20 @@ import asyncio
 import datetime as dt
 import re
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
 from tqdm import tqdm
 
 from .client import Gateway
 from .config import ConfigError, Context
 from .convert import json_line, to_plain
+
+R = TypeVar("R", bound=Message)
 
 # Long streams: a replay or a migration may run for a long while; the gateway's route has no deadline.
 STREAM_TIMEOUT_S = 24 * 3600.0
@@ -155,28 +158,53 @@ def _bytes(value: float) -> str:
     return f"{value:.1f} TB"
 
 
+async def _ask(ctx: Context, rpc: str, request: Message, answer: type[R]) -> R:
+    """One unary OpsService call, as the operator."""
+    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
+        return await gateway.call(getattr(gateway.ops, rpc), request, answer)
+
+
+async def _show(
+    ctx: Context, rpc: str, request: Message, answer: type[R], text: Callable[[R], str], as_json: bool
+) -> int:
+    """Ask OpsService once and print the answer, as text or as one JSON line."""
+    reply = await _ask(ctx, rpc, request, answer)
+    print(json_line(to_plain(reply)) if as_json else text(reply))
+    return 0
+
+
 async def _follow(
-    stream: AsyncIterator[Any],
+    ctx: Context,
+    rpc: str,
+    request: Any,
     *,
     unit: str,
-    show_bar: bool,
     position: Callable[[Any], tuple[int, int]],
     describe: Callable[[Any], str],
 ) -> Any:
-    """Show a progress bar over a stream of progress messages (`position` → (done, total)); returns the
-    final message."""
-    bar = tqdm(total=0, unit=unit, file=sys.stderr, leave=False, disable=not show_bar, dynamic_ncols=True)
-    last = None
-    try:
-        async for reply in stream:
-            last = reply.progress
-            bar.n, total = position(last)
-            if total != bar.total:
-                bar.total = total
-            bar.set_postfix_str(describe(last), refresh=False)
-            bar.refresh()
-    finally:
-        bar.close()
+    """Call OpsService's streaming `rpc` and show a progress bar over its progress messages (`position` →
+    (done, total)) while it runs; returns the final message."""
+    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
+        stream = getattr(gateway.ops, rpc)(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
+        bar = tqdm(
+            total=0,
+            unit=unit,
+            file=sys.stderr,
+            leave=False,
+            disable=not sys.stderr.isatty(),
+            dynamic_ncols=True,
+        )
+        last = None
+        try:
+            async for reply in stream:
+                last = reply.progress
+                bar.n, total = position(last)
+                if total != bar.total:
+                    bar.total = total
+                bar.set_postfix_str(describe(last), refresh=False)
+                bar.refresh()
+        finally:
+            bar.close()
     if last is None or not last.final:
         raise ConfigError("the stream ended without a final report (the server stopped?); run it again")
     return last
@@ -230,14 +258,10 @@ def stats_text(stats: ops_pb.GetPipelineStatsResponse) -> str:
 async def _stats(ctx: Context, args: argparse.Namespace) -> int:
     window = Duration()
     window.FromTimedelta(dt.timedelta(seconds=args.window))
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stats = await gateway.ops.GetPipelineStats(
-            ops_pb.GetPipelineStatsRequest(window=window),
-            metadata=gateway.metadata,
-            timeout=gateway.timeout_s,
-        )
-    print(json_line(to_plain(stats)) if args.json else stats_text(stats))
-    return 0
+    request = ops_pb.GetPipelineStatsRequest(window=window)
+    return await _show(
+        ctx, "GetPipelineStats", request, ops_pb.GetPipelineStatsResponse, stats_text, args.json
+    )
 
 
 def run_stats(ctx: Context, args: argparse.Namespace) -> int:
@@ -270,10 +294,7 @@ def cost_text(cost: ops_pb.GetStorageCostResponse) -> str:
 
 async def _cost(ctx: Context, args: argparse.Namespace) -> int:
     request = ops_pb.GetStorageCostRequest(users=args.users, month=args.month)
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        cost = await gateway.ops.GetStorageCost(request, metadata=gateway.metadata, timeout=gateway.timeout_s)
-    print(json_line(to_plain(cost)) if args.json else cost_text(cost))
-    return 0
+    return await _show(ctx, "GetStorageCost", request, ops_pb.GetStorageCostResponse, cost_text, args.json)
 
 
 def run_cost(ctx: Context, args: argparse.Namespace) -> int:
@@ -323,15 +344,7 @@ async def _replay(ctx: Context, args: argparse.Namespace) -> int:
 
 async def _reprocess(ctx: Context, rpc: str, request: Any, as_json: bool) -> int:
     """Replay or RedriveDeadLetters: follow the progress, print the summary; 1 when some failed."""
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = getattr(gateway.ops, rpc)(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
-        final = await _follow(
-            stream,
-            unit="act",
-            show_bar=sys.stderr.isatty(),
-            position=replay_position,
-            describe=replay_postfix,
-        )
+    final = await _follow(ctx, rpc, request, unit="act", position=replay_position, describe=replay_postfix)
     print(
         json_line(to_plain(final))
         if as_json
@@ -349,11 +362,10 @@ async def _dead_letters(ctx: Context, args: argparse.Namespace) -> int:
     token = ""
     async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
         while True:
-            page = await gateway.ops.ListDeadLetters(
-                ops_pb.ListDeadLettersRequest(page_size=500, page_token=token, include_resolved=args.all),
-                metadata=gateway.metadata,
-                timeout=gateway.timeout_s,
+            request = ops_pb.ListDeadLettersRequest(
+                page_size=500, page_token=token, include_resolved=args.all
             )
+            page = await gateway.call(gateway.ops.ListDeadLetters, request, ops_pb.ListDeadLettersResponse)
             letters += page.dead_letters
             token = page.next_page_token
             if not token:
@@ -436,15 +448,9 @@ def migrate_request(args: argparse.Namespace) -> ops_pb.MigrateLegacyRequest:
 
 
 async def _migrate(ctx: Context, request: ops_pb.MigrateLegacyRequest, as_json: bool) -> int:
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        stream = gateway.ops.MigrateLegacy(request, metadata=gateway.metadata, timeout=STREAM_TIMEOUT_S)
-        final = await _follow(
-            stream,
-            unit="file",
-            show_bar=sys.stderr.isatty(),
-            position=migration_position,
-            describe=migration_postfix,
-        )
+    final = await _follow(
+        ctx, "MigrateLegacy", request, unit="file", position=migration_position, describe=migration_postfix
+    )
     print(json_line(to_plain(final)) if as_json else migration_text(final))
     return 1 if final.failed else 0
 
@@ -454,12 +460,8 @@ def run_migrate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _migrations(ctx: Context, args: argparse.Namespace) -> int:
-    async with Gateway(ctx.gateway(), ctx.operator_token()) as gateway:
-        runs = await gateway.ops.ListMigrationRuns(
-            ops_pb.ListMigrationRunsRequest(page_size=args.limit),
-            metadata=gateway.metadata,
-            timeout=gateway.timeout_s,
-        )
+    request = ops_pb.ListMigrationRunsRequest(page_size=args.limit)
+    runs = await _ask(ctx, "ListMigrationRuns", request, ops_pb.ListMigrationRunsResponse)
     if args.json:
         print(json_line({"runs": [to_plain(r) for r in runs.runs]}))
         return 0

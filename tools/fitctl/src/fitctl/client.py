@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
+from typing import Any, TypeVar
 
 import grpc
 from fitcoach.activity.v1 import activity_service_pb2 as activity_pb
@@ -12,8 +13,11 @@ from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as upload_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as upload_grpc
 from fitcoach_runtime.grpc_client import CHANNEL_OPTIONS, bearer
+from google.protobuf.message import Message
 
 from .config import GatewayTarget
+
+R = TypeVar("R", bound=Message)
 
 UNARY_TIMEOUT_S = 30.0
 # A watch stream that ends early (gateway idle timeout, a service restarting) is reopened; these codes mean
@@ -53,43 +57,38 @@ class Gateway:
     ) -> None:
         await self.channel.close()
 
+    async def call(self, rpc: Callable[..., Awaitable[Any]], request: Message, answer: type[R]) -> R:
+        """One unary call with the caller's token, within the unary timeout; `answer`: the response type."""
+        response = await rpc(request, metadata=self.metadata, timeout=self.timeout_s)
+        assert isinstance(response, answer), type(response)
+        return response
+
     async def create_upload(
         self, file_name: str, size_bytes: int, sha256: str
     ) -> upload_pb.CreateUploadResponse:
         request = upload_pb.CreateUploadRequest(file_name=file_name, size_bytes=size_bytes, sha256=sha256)
-        response: upload_pb.CreateUploadResponse = await self.uploads.CreateUpload(
-            request, metadata=self.metadata, timeout=self.timeout_s
-        )
-        return response
+        return await self.call(self.uploads.CreateUpload, request, upload_pb.CreateUploadResponse)
 
     async def complete_upload(self, activity_id: str) -> upload_pb.CompleteUploadResponse:
         request = upload_pb.CompleteUploadRequest(activity_id=activity_id)
-        response: upload_pb.CompleteUploadResponse = await self.uploads.CompleteUpload(
-            request, metadata=self.metadata, timeout=self.timeout_s
-        )
-        return response
+        return await self.call(self.uploads.CompleteUpload, request, upload_pb.CompleteUploadResponse)
 
     async def delete_activity(self, activity_id: str) -> bool:
         """True when this call deleted it, False when it was already gone."""
         request = upload_pb.DeleteActivityRequest(activity_id=activity_id)
-        response: upload_pb.DeleteActivityResponse = await self.uploads.DeleteActivity(
-            request, metadata=self.metadata, timeout=self.timeout_s
-        )
-        return response.deleted
+        return (
+            await self.call(self.uploads.DeleteActivity, request, upload_pb.DeleteActivityResponse)
+        ).deleted
 
     async def download_url(self, activity_id: str) -> upload_pb.GetDownloadUrlResponse:
         request = upload_pb.GetDownloadUrlRequest(activity_id=activity_id)
-        response: upload_pb.GetDownloadUrlResponse = await self.uploads.GetDownloadUrl(
-            request, metadata=self.metadata, timeout=self.timeout_s
-        )
-        return response
+        return await self.call(self.uploads.GetDownloadUrl, request, upload_pb.GetDownloadUrlResponse)
 
     async def get_activity(self, activity_id: str) -> activity_pb.Activity:
         request = activity_pb.GetActivityRequest(activity_id=activity_id)
-        response: activity_pb.GetActivityResponse = await self.activities.GetActivity(
-            request, metadata=self.metadata, timeout=self.timeout_s
-        )
-        return response.activity
+        return (
+            await self.call(self.activities.GetActivity, request, activity_pb.GetActivityResponse)
+        ).activity
 
     async def list_activities(
         self, limit: int | None, page_size: int = 100
@@ -100,8 +99,8 @@ class Gateway:
         while True:
             size = page_size if limit is None else max(1, min(page_size, limit - seen))
             request = activity_pb.ListActivitiesRequest(page_size=size, page_token=token)
-            page: activity_pb.ListActivitiesResponse = await self.activities.ListActivities(
-                request, metadata=self.metadata, timeout=self.timeout_s
+            page = await self.call(
+                self.activities.ListActivities, request, activity_pb.ListActivitiesResponse
             )
             for activity in page.activities:
                 yield activity

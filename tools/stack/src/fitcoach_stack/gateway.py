@@ -11,7 +11,6 @@ from string import Template
 from typing import Any
 from urllib.parse import urlsplit
 
-from fitcoach_stack.process import free_ports
 from fitcoach_stack.servers import EnvoyServer
 
 # tools/stack/src/fitcoach_stack/gateway.py → the repository root (the package is installed editable).
@@ -304,8 +303,6 @@ def start_gateway(
     starts Envoy (blocks until ready). `limits` go to render_gateway (unary_timeout, request_timeout, ...;
     tests shorten them)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    port, admin_port = free_ports(2)
-    listen_port = listen_port or port
     services = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
     if reflection is not None:
         services["reflection"] = reflection
@@ -315,18 +312,19 @@ def start_gateway(
     }
     if web is not None:
         upstreams["web"] = Upstream(host, web)
-    config = render_gateway(
-        upstreams=upstreams,
-        listen_port=listen_port,
-        admin_port=admin_port,
-        cors_origins=cors_origins,
-        edge_auth=edge_auth,
-        **limits,
-    )
-    config_path = work_dir / "envoy.yaml"
-    config_path.write_text(config)
+
+    def render(listen: int, admin: int) -> str:
+        return render_gateway(
+            upstreams=upstreams,
+            listen_port=listen,
+            admin_port=admin,
+            cors_origins=cors_origins,
+            edge_auth=edge_auth,
+            **limits,
+        )
+
     server = EnvoyServer(
-        config_path, admin_port=admin_port, listen_port=listen_port, log_path=work_dir / "envoy.log",
+        work_dir / "envoy.yaml", render, listen_port=listen_port, log_path=work_dir / "envoy.log",
         log_level=log_level,
     )  # fmt: skip
     server.start()

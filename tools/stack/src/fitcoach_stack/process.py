@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,9 +19,23 @@ class ServerStartError(RuntimeError):
     """A server did not become ready in time (the message carries the tail of its log)."""
 
 
+class PortInUseError(ServerStartError):
+    """A server exited because a port it was given was taken by then (see free_ports)."""
+
+
+# How the servers say that a port they were told to use is taken: "Address already in use" (PostgreSQL,
+# nats-server, Envoy, gRPC, Python's servers and moto), "port N for S3 (...) is not available" (weed).
+_PORT_TAKEN = re.compile(r"address already in use|port \d+ .*is not available", re.IGNORECASE)
+# Launches of a child whose ports keep being taken before it binds them: each retry has new ports.
+PORT_ATTEMPTS = 3
+
+
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     """`count` distinct ports the OS just handed out (bind 0: never a standard one), all sockets held open
-    together so the OS can't hand one out twice; free unless someone races us for them."""
+    together so the OS can't hand one out twice. They are free when this returns, and no longer reserved:
+    anything may bind one before the server we pick it for does (another test's server, the local end of an
+    outgoing connection), and that server then exits with "address already in use". `wait_moving_ports`
+    launches it again on new ones."""
     socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
     try:
         for sock in socks:
@@ -37,6 +52,20 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
             return True
     except OSError:
         return False
+
+
+def wait_moving_ports(wait: Callable[[], object], relaunch_on_new_ports: Callable[[], None] | None) -> None:
+    """`wait()` for a launched child to be ready; when it exited because a port picked for it was taken
+    meanwhile, `relaunch_on_new_ports()` and wait again, PORT_ATTEMPTS launches in all. None: its ports may not
+    move (a restart, say: its clients know them), and the PortInUseError is raised."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            wait()
+            return
+        except PortInUseError:
+            if relaunch_on_new_ports is None or attempt == PORT_ATTEMPTS:
+                raise
+            relaunch_on_new_ports()
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -85,6 +114,7 @@ class ManagedProcess:
         self.cwd = cwd
         self.user = user
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0  # where the current run's output starts in the (appended) log
 
     @property
     def pid(self) -> int | None:
@@ -100,6 +130,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 self._argv(),
@@ -123,7 +154,8 @@ class ManagedProcess:
         while True:
             if not self.running():
                 code = self.proc.returncode if self.proc else None
-                raise ServerStartError(
+                error = PortInUseError if _PORT_TAKEN.search(self._run_output()) else ServerStartError
+                raise error(
                     f"{self.name} exited (code {code}) before it was {what}; log {self.log_path}:\n"
                     f"{log_tail(self.log_path)}"
                 )
@@ -138,6 +170,15 @@ class ManagedProcess:
                 )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.1)
+
+    def _run_output(self) -> str:
+        """What the current run wrote to the log."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_offset)
+                return log.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
 
     def stop(self, timeout: float = 10.0) -> None:
         """stop_signal (SIGTERM) to the leader, SIGKILL to the whole group after `timeout`; never waits forever."""

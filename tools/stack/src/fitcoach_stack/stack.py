@@ -30,11 +30,12 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from fitcoach_stack.gateway import HEALTH_SERVICES, EdgeAuth, start_gateway
-from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail
+from fitcoach_stack.process import ManagedProcess, ServerStartError, free_ports, log_tail, wait_moving_ports
 from fitcoach_stack.servers import (
     EnvoyServer,
     ExternalPostgres,
@@ -249,7 +250,7 @@ class Stack:
             for name in names:  # replicas start side by side
                 self._launch_service(name)
             for name in names:
-                self._wait_service(name)
+                wait_moving_ports(partial(self._wait_service, name), partial(self._launch_service, name))
         if self.web:
             self._start_web()
         self._start_gateway()
@@ -415,18 +416,26 @@ class Stack:
         import urllib.request
 
         started = time.monotonic()
-        self.web_port = free_ports(1)[0]
-        log = self.logs_dir / "web.log"
-        log.write_text("")
-        proc = ManagedProcess("web", [sys.executable, "-m", "fitcoach_web"], log, env=self.web_environment())
-        self.processes["web"] = proc
-        proc.start()
+
+        def launch() -> None:
+            self.web_port = free_ports(1)[0]
+            log = self.logs_dir / "web.log"
+            log.write_text("")
+            argv = [sys.executable, "-m", "fitcoach_web"]
+            self.processes["web"] = ManagedProcess("web", argv, log, env=self.web_environment())
+            self.processes["web"].start()
 
         def healthy() -> bool:
             with urllib.request.urlopen(f"http://{HOST}:{self.web_port}/healthz", timeout=1) as resp:
                 return bool(resp.status == 200)
 
-        proc.wait_ready(healthy, timeout=self.startup_timeout, what="GET /healthz")
+        launch()
+        wait_moving_ports(
+            lambda: self.processes["web"].wait_ready(
+                healthy, timeout=self.startup_timeout, what="GET /healthz"
+            ),
+            launch,
+        )
         self.timings["web"] = time.monotonic() - started
 
     def _start_gateway(self) -> None:
