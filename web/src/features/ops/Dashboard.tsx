@@ -16,6 +16,16 @@ import { visibleBuckets, type QueueSample } from "./figures.js";
 
 const WINDOWS = [1, 7, 30, 90] as const;
 const STATUS_ORDER = ["pending", "uploaded", "analyzing", "analyzed", "failed", "duplicate"];
+// A bar per status in a colour that reads at a glance: done green, failed red, in flight blue/amber, the rest grey.
+const STATUS_COLORS: Record<string, string> = {
+  pending: "#8a8f98",
+  uploaded: "#1f6feb",
+  analyzing: "#b7791f",
+  analyzed: "#2e7d32",
+  failed: "#c62828",
+  duplicate: "#8a8f98",
+};
+const OTHER_STATUS_COLOR = "#8a8f98";
 
 export function Dashboard({ queue }: { queue: QueueSample[] }) {
   const { t } = useTranslation();
@@ -52,6 +62,7 @@ function DashboardView({ stats, queue }: { stats: GetPipelineStatsResponse; queu
   const statusLabel = useCallback((status: string) => t(`ops.status.${status}`, { defaultValue: status }), [t]);
   const statusLabels = useMemo(() => statuses.map((s) => statusLabel(s.status)), [statuses, statusLabel]);
   const statusCounts = useMemo(() => statuses.map((s) => Number(s.count)), [statuses]);
+  const statusColors = useMemo(() => statuses.map((s) => STATUS_COLORS[s.status] ?? OTHER_STATUS_COLOR), [statuses]);
   const histogram = stats.analysisDelayHistogram;
   const { bucketLabels, bucketCounts } = useMemo(() => {
     // Labels from the whole histogram (each names its own range), bars for the part with data.
@@ -92,7 +103,7 @@ function DashboardView({ stats, queue }: { stats: GetPipelineStatsResponse; queu
             <EmptyState title={t("ops.dashboard.noActivities")} />
           ) : (
             <>
-              <BarChart labels={statusLabels} values={statusCounts} seriesLabel={t("ops.col.count")} color="#2e7d32" testid="chart-statuses" caption={t("ops.dashboard.statuses")} formatValue={countText} />
+              <BarChart labels={statusLabels} values={statusCounts} seriesLabel={t("ops.col.count")} color="#2e7d32" barColors={statusColors} testid="chart-statuses" caption={t("ops.dashboard.statuses")} formatValue={countText} />
               <Table
                 testid="status-table"
                 rows={statuses}

@@ -37,6 +37,8 @@ export interface BarChartProps {
   values: number[];
   seriesLabel: string;
   color: string;
+  /** A colour per bar (the bar's meaning, e.g. failed in red); `color` when absent. */
+  barColors?: string[];
   testid: string;
   caption: string;
   formatValue: (v: number) => string;
@@ -44,7 +46,7 @@ export interface BarChartProps {
   slanted?: boolean;
 }
 
-export function BarChart({ labels, values, seriesLabel, color, testid, caption, formatValue, slanted = false }: BarChartProps) {
+export function BarChart({ labels, values, seriesLabel, color, barColors, testid, caption, formatValue, slanted = false }: BarChartProps) {
   // Rebuilt only when what it draws changes (callers keep their arrays and formatters stable).
   const data = useMemo<uPlot.AlignedData>(() => [labels.map((_, i) => i), values], [labels, values]);
   const make = useCallback(
@@ -75,13 +77,17 @@ export function BarChart({ labels, values, seriesLabel, color, testid, caption, 
           label: seriesLabel,
           fill: color,
           stroke: color,
-          paths: uPlot.paths.bars?.({ size: [0.7, 72] }),
+          // disp.fill unit 3: one discrete colour per bar.
+          paths: uPlot.paths.bars?.({
+            size: [0.7, 72],
+            ...(barColors && { disp: { fill: { unit: 3, values: () => barColors }, stroke: { unit: 3, values: () => barColors } } }),
+          }),
           points: { show: false },
           value: (_u, v) => (v == null ? "–" : formatValue(v)),
         },
       ],
     }),
-    [labels, seriesLabel, color, formatValue, slanted],
+    [labels, seriesLabel, color, barColors, formatValue, slanted],
   );
   const total = useMemo(() => values.reduce((sum, v) => sum + v, 0), [values]);
   return <UPlotFigure make={make} data={data} testid={testid} caption={caption} points={values.length} total={total} />;
