@@ -23,30 +23,25 @@ from fitcoach_runtime.grpc_client import bearer
 from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
 from support import grpc_web
+from support.buf import BUF, buf_curl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 OPS = ops_pb.DESCRIPTOR.services_by_name["OpsService"]
 METHODS = [m.name for m in OPS.methods]
+BUF_TIMEOUT_S = 120
 
 
 def _request(method_name: str) -> object:
     return getattr(ops_pb, OPS.methods_by_name[method_name].input_type.name)()
 
 
-def _buf(*args: str) -> subprocess.CompletedProcess[str]:
-    buf = REPO / "node_modules" / ".bin" / "buf"
-    return subprocess.run(
-        [str(buf), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
 def _buf_messages(stack: Stack, token: str, method: str, body: dict[str, object]) -> list[dict[str, object]]:
     """Call an OpsService method through the gateway like the README does; the JSON messages it printed."""
-    result = _buf(
-        "-H", f"authorization: Bearer {token}", "-d", json.dumps(body), f"{stack.gateway_url}/{OPS.full_name}/{method}"
+    result = buf_curl(
+        "-H", f"authorization: Bearer {token}", "-d", json.dumps(body), f"{stack.gateway_url}/{OPS.full_name}/{method}",
+        timeout_s=BUF_TIMEOUT_S,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     decoder, text, messages = json.JSONDecoder(), result.stdout.strip(), []
@@ -104,7 +99,7 @@ async def test_every_ops_rpc_is_refused_to_athletes_through_the_gateway(
 
 
 def test_every_ops_rpc_answers_an_operator_over_buf_curl(stack: Stack, tmp_path: Path) -> None:
-    listed = _buf("--list-services", stack.gateway_url)
+    listed = buf_curl("--list-services", stack.gateway_url, timeout_s=BUF_TIMEOUT_S)
     assert listed.returncode == 0 and OPS.full_name in listed.stdout.split(), listed.stderr
     token = stack.token(str(uuid.uuid4()), operator=True)
     stats = _buf_messages(stack, token, "GetPipelineStats", {"window": "86400s"})
@@ -242,7 +237,7 @@ def test_the_readmes_buf_curl_line_for_each_ops_rpc_works(stack: Stack) -> None:
     assert set(by_method) == set(METHODS), "the README needs one buf curl line per OpsService RPC"
     env = {
         **os.environ,
-        "BUF": str(REPO / "node_modules" / ".bin" / "buf"),
+        "BUF": str(BUF),
         "OP": stack.token(str(uuid.uuid4()), operator=True),
         "FITCOACH_GATEWAY_URL": stack.gateway_url,
     }

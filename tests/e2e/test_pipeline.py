@@ -30,15 +30,16 @@ from fitcoach_runtime.grpc_client import bearer
 from fitcoach_stack.fixtures import fixture_path
 from fitcoach_stack.stack import Stack
 from support import grpc_web
+from support.buf import buf_curl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_FILE = "run-fenix2-gps-hr.fit"
 RIDE_FILE = "cycle-indoor-trainer-edge800.fit"
 BROKEN_FILE = "broken-truncated.fit"
 SUMMARY = json.loads((fixture_path(RUN_FILE).parent / "SUMMARY.json").read_text())
 FINAL_TIMEOUT_S = 120
+BUF_TIMEOUT_S = 60
 
 
 def _new_user() -> str:
@@ -302,19 +303,8 @@ async def test_tampered_presigned_url_is_refused_by_the_store(stack: Stack) -> N
     assert longer.status_code == 403, (longer.status_code, longer.text[:200])
 
 
-def _buf(*args: str) -> subprocess.CompletedProcess[str]:
-    buf = REPO / "node_modules" / ".bin" / "buf"
-    return subprocess.run(
-        [str(buf), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_buf_curl_lists_services_and_calls_list_activities_through_the_gateway(stack: Stack) -> None:
-    listed = _buf("--list-services", stack.gateway_url)
+    listed = buf_curl("--list-services", stack.gateway_url, timeout_s=BUF_TIMEOUT_S)
     assert listed.returncode == 0, listed.stderr
     services = set(listed.stdout.split())
     assert {
@@ -323,13 +313,15 @@ def test_buf_curl_lists_services_and_calls_list_activities_through_the_gateway(s
         "grpc.health.v1.Health",
     } <= services
     token = stack.token(_new_user())
-    called = _buf(
+    called = buf_curl(
         "-H", f"authorization: Bearer {token}", "-d", '{"page_size": 5}',
-        f"{stack.gateway_url}/fitcoach.activity.v1.ActivityService/ListActivities",
+        f"{stack.gateway_url}/fitcoach.activity.v1.ActivityService/ListActivities", timeout_s=BUF_TIMEOUT_S,
     )  # fmt: skip
     assert called.returncode == 0, called.stderr
     assert json.loads(called.stdout or "{}") == {}  # a new user has no activities: an empty response message
-    refused = _buf("-d", "{}", f"{stack.gateway_url}/fitcoach.activity.v1.ActivityService/ListActivities")
+    refused = buf_curl(
+        "-d", "{}", f"{stack.gateway_url}/fitcoach.activity.v1.ActivityService/ListActivities", timeout_s=BUF_TIMEOUT_S
+    )  # fmt: skip
     assert refused.returncode != 0 and "unauthenticated" in refused.stderr.lower()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import statistics
 import time
 import uuid
@@ -19,8 +18,10 @@ from fitcoach.activity.v1 import activity_service_pb2 as act_pb
 from fitcoach.activity.v1 import activity_service_pb2_grpc as act_grpc
 from fitcoach.upload.v1 import upload_service_pb2 as up_pb
 from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
+from fitcoach_runtime.grpc_client import bearer
 from fitcoach_stack.probe import H2Client, RawReply, grpc_frame, grpc_web_call
 from fitcoach_stack.stack import Stack
+from support.fuzz import page_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -36,10 +37,6 @@ FORBIDDEN = {grpc.StatusCode.INTERNAL.value[0], grpc.StatusCode.UNKNOWN.value[0]
 PROMPT_S = 5.0
 # The gateway's request_timeout (gateway.render_gateway): a request still incomplete then is cut.
 REQUEST_TIMEOUT_S = 15.0
-
-
-def bearer(token: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token}"),)
 
 
 def signed(stack: Stack, **claims: object) -> str:
@@ -91,11 +88,6 @@ async def test_grpc_web_empty_and_truncated_bodies_are_answered_at_once(stack: S
 # --- finding 2: INTERNAL from ordinary input -----------------------------------------------------------------
 
 
-def page_token(created_at: str) -> str:
-    raw = json.dumps({"c": created_at, "i": str(uuid.uuid4())}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 async def test_extreme_dates_and_forged_page_tokens_are_invalid_argument(stack: Stack) -> None:
     async with grpc.aio.insecure_channel(stack.gateway_address) as channel:
         stub = act_grpc.ActivityServiceStub(channel)
@@ -106,7 +98,7 @@ async def test_extreme_dates_and_forged_page_tokens_are_invalid_argument(stack: 
             )
             assert code == grpc.StatusCode.INVALID_ARGUMENT, date
         for created_at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
-            request = act_pb.ListActivitiesRequest(page_token=page_token(created_at))
+            request = act_pb.ListActivitiesRequest(page_token=page_token(created_at, str(uuid.uuid4())))
             assert await refusal(stub.ListActivities(request, metadata=metadata)) == (
                 grpc.StatusCode.INVALID_ARGUMENT,
                 "page_token is not a token this service issued",

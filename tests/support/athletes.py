@@ -185,7 +185,8 @@ SCENARIOS = (
                 *_weeks_before(6, ending=TODAY - dt.timedelta(days=13)),
                 {TUE: _RIDES, THU: _RIDES[::-1], SAT: _LONG_RIDES},
             ),
-            *_rotate(_days(*_weeks_before(2, ending=TODAY - dt.timedelta(days=1)), range(7))[2:], _BIG_DAYS),
+            # Twelve days in a row, up to yesterday.
+            *_rotate(_days(TODAY - dt.timedelta(days=12), TODAY - dt.timedelta(days=1), range(7)), _BIG_DAYS),
         ),
         profile=_CYCLIST,
     ),

@@ -52,7 +52,8 @@ def fitcoach_rpcs() -> list[Rpc]:
     ]
 
 
-def _page_token(created_at: Any, activity_id: Any) -> str:
+def page_token(created_at: Any, activity_id: Any) -> str:
+    """A page token shaped as ListActivities issues them (base64url JSON), holding whatever values are given."""
     raw = json.dumps({"c": created_at, "i": activity_id}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -63,8 +64,8 @@ HOSTILE_STRINGS = [
     "2200-01-01", "2020-01-01T00:00:00+14:00", str(_ONE_ID), str(_ONE_ID).upper(), f"{{{_ONE_ID}}}",
     f"urn:uuid:{_ONE_ID}", _ONE_ID.hex, "00000000-0000-0000-0000-000000000000", "not-a-uuid", "../../etc/passwd",
     "a" * 10_000, "\x00", "\u202e\u0000\ud7ff", "😀" * 50, "null", "{}", "%s%n", "' OR 1=1 --", "x" * 300,
-    _page_token("0001-01-01T00:00:00+14:00", str(_ONE_ID)), _page_token("9999-12-31T23:59:59-14:00", str(_ONE_ID)),
-    _page_token("2020-01-01T00:00:00", str(_ONE_ID)), _page_token(12, [1]), "garbage!", "en", "ko", "zz",
+    page_token("0001-01-01T00:00:00+14:00", str(_ONE_ID)), page_token("9999-12-31T23:59:59-14:00", str(_ONE_ID)),
+    page_token("2020-01-01T00:00:00", str(_ONE_ID)), page_token(12, [1]), "garbage!", "en", "ko", "zz",
 ]  # fmt: skip
 _INT32 = [0, 1, -1, 2**31 - 1, -(2**31), 100, 101, 99]
 _INT64 = [*_INT32, 2**63 - 1, -(2**63), 50 * 1024 * 1024, 50 * 1024 * 1024 + 1]

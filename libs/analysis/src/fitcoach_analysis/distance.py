@@ -106,7 +106,7 @@ def leg_odometers(legs: list[tuple[float | None, Array, Array]]) -> list[tuple[f
     out: list[tuple[float | None, float | None]] = [(None, None) for _ in legs]
     for k in range(1, len(legs)):
         boundary = legs[k][0]
-        before, after = _last_record(legs[k - 1]), _first_record(legs[k])
+        before, after = _finite_record(legs[k - 1], -1), _finite_record(legs[k], 0)
         if boundary is None or before is None or after is None or after[1] < before[1]:
             continue
         (t0, d0), (t1, d1) = before, after
@@ -118,13 +118,8 @@ def leg_odometers(legs: list[tuple[float | None, Array, Array]]) -> list[tuple[f
     return out
 
 
-def _last_record(leg: tuple[float | None, Array, Array]) -> tuple[float, float] | None:
+def _finite_record(leg: tuple[float | None, Array, Array], position: int) -> tuple[float, float] | None:
+    """(time, distance) of the leg's record at `position` (0: first, -1: last) among those with both."""
     _, t, d = leg
     ok = np.flatnonzero(np.isfinite(d) & np.isfinite(t))
-    return (float(t[ok[-1]]), float(d[ok[-1]])) if ok.size else None
-
-
-def _first_record(leg: tuple[float | None, Array, Array]) -> tuple[float, float] | None:
-    _, t, d = leg
-    ok = np.flatnonzero(np.isfinite(d) & np.isfinite(t))
-    return (float(t[ok[0]]), float(d[ok[0]])) if ok.size else None
+    return (float(t[ok[position]]), float(d[ok[position]])) if ok.size else None

@@ -61,13 +61,18 @@ def training_stress_score(seconds: float, if_value: float | None) -> float | Non
     return 100.0 * seconds / 3600.0 * if_value**2
 
 
-def best_mean(power_1hz: Array, duration_s: int) -> tuple[float, int] | None:
-    """(best average over any `duration_s` window, start offset in seconds), or None if too short.
+def _zero_filled(power_1hz: Array) -> Array:
+    """The 1 Hz series for best averages: a second without a reading counts as 0 W (an effort claims no
+    power that was not recorded), so the offsets stay on the timer's seconds. Filled once per series, not
+    once per duration."""
+    filled: Array = np.nan_to_num(power_1hz, nan=0.0)
+    return filled
 
-    A second without a reading counts as 0 W (an effort claims no power that was not recorded), so the
-    offsets stay on the timer's seconds.
-    """
-    rolled = rolling_mean(np.nan_to_num(power_1hz, nan=0.0), duration_s)
+
+def _best_mean(filled_1hz: Array, duration_s: int) -> tuple[float, int] | None:
+    """(best average over any `duration_s` window, start offset in seconds) of a `_zero_filled` series, or
+    None if too short."""
+    rolled = rolling_mean(filled_1hz, duration_s)
     if rolled.size == 0:
         return None
     start = int(np.argmax(rolled))
@@ -77,8 +82,9 @@ def best_mean(power_1hz: Array, duration_s: int) -> tuple[float, int] | None:
 def mean_max_curve(power_1hz: Array) -> list[dict[str, float]]:
     """Mean-max power: for each standard duration up to the ride's length, the best average."""
     out = []
+    filled = _zero_filled(power_1hz)
     for d in CURVE_DURATIONS_S + CURVE_LONG_DURATIONS_S:
-        best = best_mean(power_1hz, d)
+        best = _best_mean(filled, d)
         if best is None:
             break
         out.append({"duration_s": float(d), "value": best[0]})
@@ -88,8 +94,9 @@ def mean_max_curve(power_1hz: Array) -> list[dict[str, float]]:
 def best_power_efforts(power_1hz: Array) -> list[dict[str, Any]]:
     """Best 5 s / 1 min / 5 min / 20 min / 60 min power, with where they started (timer seconds)."""
     out: list[dict[str, Any]] = []
+    filled = _zero_filled(power_1hz)
     for name, d in BEST_POWER_EFFORTS:
-        best = best_mean(power_1hz, d)
+        best = _best_mean(filled, d)
         if best is None:
             break
         out.append({"name": name, "time_s": float(d), "power_w": best[0], "start_offset_s": float(best[1])})

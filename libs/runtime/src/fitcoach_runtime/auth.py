@@ -29,7 +29,7 @@ import hmac
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -164,6 +164,8 @@ class TokenVerifier:
 
     def __init__(self, settings: AuthSettings, jwks: JwksCache | None = None) -> None:
         self.settings = settings
+        # Canonical once here, not per call: the list and a token may spell the same UUID differently.
+        self.operator_user_ids = frozenset(str(uuid.UUID(text)) for text in settings.operator_user_ids)
         self.jwks = (
             jwks
             if jwks is not None or settings.mode != "jwks"
@@ -213,7 +215,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(_plain_reason(exc)) from None
-        return principal_from_claims(claims, self.settings.operator_user_ids)
+        return principal_from_claims(claims, self.operator_user_ids)
 
 
 def _shown(value: Any) -> str:
@@ -303,9 +305,9 @@ class ServiceTokenVerifier:
         return Principal(user_id=self.caller, role=SERVICE_ROLE)
 
 
-def principal_from_claims(claims: Mapping[str, Any], operator_user_ids: Sequence[str] = ()) -> Principal:
-    """The caller of verified claims; an operator by its claim or by being listed in `operator_user_ids`. The
-    user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper case and undashed spellings of one
+def principal_from_claims(claims: Mapping[str, Any], operator_user_ids: Collection[str] = ()) -> Principal:
+    """The caller of verified claims; an operator by its claim or by being listed in `operator_user_ids`
+    (canonical UUID strings, as `str(uuid.UUID(...))` spells them). The user id is canonicalised here, once: `{...}`, `urn:uuid:...`, upper case and undashed spellings of one
     UUID would otherwise be one user to the database and several in object keys and logs."""
     sub = claims.get("sub")
     try:
@@ -317,18 +319,10 @@ def principal_from_claims(claims: Mapping[str, Any], operator_user_ids: Sequence
     role = claims.get("role")
     if role != "authenticated":
         raise Unauthenticated(f"token role {_shown(role)} not accepted")
-    # Compared as UUIDs: the list and the token may spell the same id differently.
-    listed = any(_same_uuid(user_id, listed) for listed in operator_user_ids)
+    listed = user_id in operator_user_ids
     return Principal(
         user_id=user_id, role=role, claims=dict(claims), is_operator=listed or has_operator_claim(claims)
     )
-
-
-def _same_uuid(user_id: str, text: str) -> bool:
-    try:
-        return str(uuid.UUID(text)) == user_id
-    except ValueError:
-        return False
 
 
 # Dev users named by the person (the web app's "switch user", `fitctl token --user NAME`) map to stable ids.
