@@ -27,8 +27,15 @@ import grpc
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach_runtime.grpc_client import bearer
-from fitcoach_stack.legacy_db import create_legacy_database
+from fitcoach_stack.legacy_db import LegacyDataset, create_legacy_database
 from fitcoach_stack.stack import Stack
+
+
+async def legacy_database(stack: Stack, root: Path) -> tuple[str, LegacyDataset]:
+    """The generated legacy database in the stack's PostgreSQL (its files under `root`): (its DSN, the dataset)."""
+    assert stack.postgres is not None
+    dsn = stack.postgres.create_database("legacy")
+    return dsn, await create_legacy_database(dsn, root / "legacy-files")
 
 
 async def migrate(
@@ -64,9 +71,7 @@ def unpack_and_hash_seconds(rows: list[tuple[str, bytes]]) -> float:
 
 async def run(root: Path, parallelism: int, analyze: bool) -> None:
     with Stack(root / "stack") as stack:
-        assert stack.postgres is not None
-        dsn = stack.postgres.create_database("legacy")
-        dataset = await create_legacy_database(dsn, root / "legacy-files")
+        dsn, dataset = await legacy_database(stack, root)
         request = ops_pb.MigrateLegacyRequest(
             legacy_dsn=dsn, user_map_csv=dataset.user_map_csv, parallelism=parallelism, no_analyze=not analyze
         )

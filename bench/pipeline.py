@@ -222,8 +222,9 @@ def main() -> None:
     levels = [int(c) for c in args.curve.split(",")]
     with ExitStack() as resources:
         if args.gateway:
-            env_file = Path(".fitcoach/stack.env")
-            values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+            from fitcoach_stack.stack import read_env_file
+
+            values = read_env_file(Path(".fitcoach/stack.env"))
             secret, issuer = values["SUPABASE_JWT_SECRET"], values["SUPABASE_URL"].rstrip("/") + "/auth/v1"
             gateway, root = args.gateway, int(values["FITCOACH_STACK_PID"])
 

@@ -19,23 +19,23 @@ import uuid
 from pathlib import Path
 
 import grpc
+import httpx
 from fitcoach.ops.v1 import ops_service_pb2 as ops_pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as ops_grpc
 from fitcoach_runtime.grpc_client import bearer
-from fitcoach_stack.legacy_db import create_legacy_database
 from fitcoach_stack.stack import Stack
+from migrate import legacy_database, migrate
 from pipeline import FILES, FIXTURES, one_upload, percentile
 
 
 async def seed(stack: Stack, root: Path, operator: tuple[tuple[str, str], ...]) -> int:
     """The legacy activities, migrated and analyzed; returns how many."""
-    assert stack.postgres is not None
-    dsn = stack.postgres.create_database("legacy")
-    dataset = await create_legacy_database(dsn, root / "legacy-files")
+    dsn, dataset = await legacy_database(stack, root)
+    _elapsed, progress = await migrate(
+        stack, ops_pb.MigrateLegacyRequest(legacy_dsn=dsn, user_map_csv=dataset.user_map_csv)
+    )
     async with grpc.aio.insecure_channel(stack.gateway_address) as channel:
         ops = ops_grpc.OpsServiceStub(channel)
-        request = ops_pb.MigrateLegacyRequest(legacy_dsn=dsn, user_map_csv=dataset.user_map_csv)
-        progress = [r.progress async for r in ops.MigrateLegacy(request, metadata=operator)][-1]
         while True:  # until the analyzer worked through the queue
             stats = await ops.GetPipelineStats(ops_pb.GetPipelineStatsRequest(), metadata=operator)
             busy = {s.status: s.count for s in stats.statuses}
@@ -48,10 +48,13 @@ async def latencies(stack: Stack, n: int) -> list[float]:
     """complete → analyzed of `n` fresh uploads, one at a time, each by a new user."""
     files = [(FIXTURES / FILES[i % len(FILES)]) for i in range(n)]
     out = []
-    async with grpc.aio.insecure_channel(stack.gateway_address) as channel:
+    async with (
+        grpc.aio.insecure_channel(stack.gateway_address) as channel,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
         for path in files:
             analyzed, _advised = await one_upload(
-                channel, stack.token(str(uuid.uuid4())), path.read_bytes(), path.name
+                channel, http, stack.token(str(uuid.uuid4())), path.read_bytes(), path.name
             )
             out.append(analyzed)
     return out

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from fitctl.render import metric_lines
+from typing import Any
+
+from fitctl.render import advice_lines, metric_lines, session_lines
+
+
+def rows_of(metrics: dict[str, Any], sport: str) -> dict[str, str]:
+    """The rows metric_lines renders for `metrics`, by label."""
+    return dict(metric_lines(metrics, sport))
 
 
 def test_w_bal_min_row_only_when_computed() -> None:
     ride = {"avg_power_w": 250.0, "max_power_w": 600.0, "normalized_power_w": 262.0}
-    assert "W'bal min" not in dict(metric_lines(ride, "cycling"))
-    rows = dict(metric_lines({**ride, "w_bal_min_j": 14_000.0}, "cycling"))
+    assert "W'bal min" not in rows_of(ride, "cycling")
+    rows = rows_of({**ride, "w_bal_min_j": 14_000.0}, "cycling")
     assert rows["W'bal min"] == "14.0 kJ"
     assert rows["power"] == "avg 250 max 600 W, NP 262 W"
     # Below zero is shown as is: the athlete outperformed the profile's CP/W'.
-    assert dict(metric_lines({"w_bal_min_j": -2_500.0}, "cycling"))["W'bal min"] == "-2.5 kJ"
+    assert rows_of({"w_bal_min_j": -2_500.0}, "cycling")["W'bal min"] == "-2.5 kJ"
 
 
 def test_laps_and_splits_read_in_the_sports_own_units() -> None:
-    from fitctl.render import session_lines
-
     def session(sport: str) -> dict[str, object]:
         return {
             "sport": sport,
@@ -46,17 +51,15 @@ def test_laps_and_splits_read_in_the_sports_own_units() -> None:
 
 def test_pace_is_moving_pace_with_the_timer_time_average_beside_it() -> None:
     run = {"avg_speed_mps": 1000 / 330, "moving_speed_mps": 1000 / 300, "gap_speed_mps": 1000 / 290}
-    assert dict(metric_lines(run, "running"))["pace"] == (
+    assert rows_of(run, "running")["pace"] == (
         "5:00 /km (5:30 /km with stops), grade-adjusted 4:50 /km   (12.0 km/h)"
     )
     # Without stops the two are the same number: shown once.
-    assert dict(metric_lines({**run, "avg_speed_mps": 1000 / 300}, "running"))["pace"].startswith(
-        "5:00 /km, "
-    )
+    assert rows_of({**run, "avg_speed_mps": 1000 / 300}, "running")["pace"].startswith("5:00 /km, ")
     ride = {"avg_speed_mps": 25 / 3.6, "moving_speed_mps": 30 / 3.6, "max_speed_mps": 60 / 3.6}
-    assert dict(metric_lines(ride, "cycling"))["speed"] == "30.0 km/h (max 60.0), 25.0 km/h with stops"
+    assert rows_of(ride, "cycling")["speed"] == "30.0 km/h (max 60.0), 25.0 km/h with stops"
     # Files analysed before moving speed existed carry only the average.
-    assert dict(metric_lines({"avg_speed_mps": 25 / 3.6}, "cycling"))["speed"] == "25.0 km/h"
+    assert rows_of({"avg_speed_mps": 25 / 3.6}, "cycling")["speed"] == "25.0 km/h"
 
 
 def test_averages_show_their_other_definition_when_it_differs() -> None:
@@ -68,18 +71,16 @@ def test_averages_show_their_other_definition_when_it_differs() -> None:
         "avg_power_w": 180.0,
         "avg_power_nonzero_w": 215.0,
     }
-    rows = dict(metric_lines(ride, "cycling"))
+    rows = rows_of(ride, "cycling")
     assert rows["cadence"] == "avg 88 max 120 /min (avg 70 with stops)"
     assert rows["power"] == "avg 180 W (avg 215 W while pedalling)"
     run = {"avg_cadence": 170.0, "avg_cadence_nonzero": 176.0, "avg_cadence_with_zeros": 170.0}
-    assert dict(metric_lines(run, "running"))["cadence"] == "avg 170 /min (avg 176 without stops)"
+    assert rows_of(run, "running")["cadence"] == "avg 170 /min (avg 176 without stops)"
     same = {"avg_cadence": 170.0, "avg_cadence_nonzero": 170.4, "avg_cadence_with_zeros": 170.0}
-    assert dict(metric_lines(same, "running"))["cadence"] == "avg 170 /min"
+    assert rows_of(same, "running")["cadence"] == "avg 170 /min"
 
 
 def test_advice_labels_follow_the_advices_language() -> None:
-    from fitctl.render import advice_lines
-
     advice = {
         "summary": "요가 13분.",
         "went_well": ["꾸준해요."],
@@ -108,8 +109,8 @@ def test_dives_show_depth_and_time_under_water_not_speed() -> None:
         "surface_interval_s": 1856.0,
         "dive_count": 2,
     }
-    rows = dict(metric_lines(dive, "diving"))
+    rows = rows_of(dive, "diving")
     assert rows["depth"] == "max 28.6 m, avg 14.1 m"
     assert rows["dives"] == "2, 2:14 under water, shortest surface interval 30:56"
     assert "distance" not in rows and "speed" not in rows and "pace" not in rows
-    assert "depth" not in dict(metric_lines({"distance_m": 5000.0}, "running"))
+    assert "depth" not in rows_of({"distance_m": 5000.0}, "running")

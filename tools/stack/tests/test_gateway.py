@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from fitcoach_stack.gateway import (
     render_compose_gateway,
     render_gateway,
 )
+from fitcoach_stack.probe import grpc_frame
 from fitcoach_stack.servers import EnvoyServer, validate_envoy_config
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -116,14 +116,10 @@ async def test_watch_stream_passes_through(gateway: EnvoyServer) -> None:
     assert err.value.details() == "served by analyzer"
 
 
-def _grpc_web_frame(message: bytes) -> bytes:
-    return struct.pack(">BI", 0, len(message)) + message
-
-
 def test_grpc_web_call_from_allowed_origin(gateway: EnvoyServer) -> None:
     response = httpx.post(
         f"{gateway.url}/fitcoach.upload.v1.UploadService/CreateUpload",
-        content=_grpc_web_frame(
+        content=grpc_frame(
             upload_service_pb2.CreateUploadRequest(file_name="a.fit").SerializeToString()
         ),
         headers={
@@ -165,7 +161,7 @@ def test_cors_from_a_disallowed_origin_gets_no_allow_origin(gateway: EnvoyServer
     def call(origin: str) -> httpx.Response:
         return httpx.post(
             f"{gateway.url}/fitcoach.upload.v1.UploadService/CreateUpload",
-            content=_grpc_web_frame(b""),
+            content=grpc_frame(b""),
             headers={
                 "content-type": "application/grpc-web+proto", "x-grpc-web": "1", "origin": origin,
                 "authorization": f"Bearer {TOKEN}",

@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fitcoach.activity.v1 import activity_service_pb2, activity_service_pb2_grpc
 from fitcoach_runtime.auth import mint_dev_token
-from fitcoach_stack.gateway import EdgeAuth
+from fitcoach_stack.gateway import EdgeAuth, GatewayLimits
 from fitcoach_stack.probe import H2Client, grpc_frame, grpc_web_call
 from fitcoach_stack.servers import EnvoyServer
 
@@ -40,8 +40,7 @@ def edge(envoy_factory: Callable[..., EnvoyServer], fake_backends: dict[str, int
     return envoy_factory(
         **fake_backends,
         edge_auth=EdgeAuth(issuer=ISSUER, hs256_secret=SECRET, max_lifetime_s=86_400),
-        request_timeout="1s",
-        unary_timeout="2s",
+        limits=GatewayLimits(request_timeout="1s", unary_timeout="2s"),
     )
 
 
@@ -154,7 +153,7 @@ async def test_a_complete_call_the_upstream_never_answers_is_cut_at_the_unary_bo
         gateway = envoy_factory(
             **{**fake_backends, "analyzer": silent.getsockname()[1]},
             edge_auth=EdgeAuth(issuer=ISSUER, hs256_secret=SECRET),
-            unary_timeout="2s",
+            limits=GatewayLimits(unary_timeout="2s"),
         )
         started = time.monotonic()
         reply = await grpc_web_call(

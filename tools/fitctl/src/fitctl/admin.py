@@ -321,15 +321,12 @@ def replay_text(p: ops_pb.ReplayProgress, what: str) -> str:
     return "\n".join(lines)
 
 
-def _timestamp(moment: dt.datetime | None, message: Any, field: str) -> None:
-    if moment is not None:
-        getattr(message, field).FromDatetime(moment.astimezone(dt.UTC).replace(tzinfo=None))
-
-
 async def _replay(ctx: Context, args: argparse.Namespace) -> int:
     request = ops_pb.ReplayRequest(
         start_sequence=args.from_seq,
         end_sequence=args.to_seq,
+        start_time=args.from_time,  # aware datetimes (parse_time) or None: unset
+        end_time=args.to_time,
         user_ids=args.user,
         activity_ids=args.activity,
         failed_only=args.failed_only,
@@ -337,8 +334,6 @@ async def _replay(ctx: Context, args: argparse.Namespace) -> int:
         force=args.force,
         dry_run=args.dry_run,
     )
-    _timestamp(args.from_time, request, "start_time")
-    _timestamp(args.to_time, request, "end_time")
     return await _reprocess(ctx, "Replay", request, args.json)
 
 

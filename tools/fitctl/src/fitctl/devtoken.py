@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import uuid
 
-from fitcoach_runtime.auth import dev_user_id
-
 from .config import DEV_TOKEN_TTL_S, Context
 
 
@@ -16,6 +14,10 @@ def _user_id(text: str) -> str:
         return str(uuid.UUID(text))
     except ValueError:
         pass
+    # Imported only here, as in Context.mint_token: the JWT libraries behind it are slow to load, and
+    # `fitctl --help` builds this parser too.
+    from fitcoach_runtime.auth import dev_user_id
+
     try:
         return dev_user_id(text)
     except ValueError as exc:

@@ -110,7 +110,8 @@ def print_total(table: dict[str, Tally], files: int, failed: int, out: TextIO) -
     )
 
 
-def run(paths: Sequence[str], *, as_json: bool, out: TextIO = sys.stdout) -> int:
+def run(paths: Sequence[str], *, as_json: bool, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up per call, not at import: redirections made later are honoured
     items: list[dict[str, Any]] = []
     all_pairs: list[Pair] = []
     for raw in paths:  # in the order given; a folder's files in name order

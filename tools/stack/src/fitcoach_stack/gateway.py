@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -48,6 +48,19 @@ LOCAL_REPLY_GRPC_STATUS: dict[int, tuple[int, str | None]] = {
 class Upstream:
     host: str
     port: int
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    """Envoy's timeouts and resource bounds (gateway/envoy.yaml.tmpl says what each one bounds); tests
+    shorten them to watch them act."""
+
+    unary_timeout: str = "60s"
+    request_timeout: str = "15s"
+    watch_max_duration: str = "960s"
+    ops_stream_max_duration: str = "3600s"
+    max_heap_bytes: int = 512 * 1024 * 1024
+    max_connections: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -231,12 +244,7 @@ def render_gateway(
     admin_address: str = "127.0.0.1",
     admin_port: int,
     cors_origins: Sequence[str] = (),
-    unary_timeout: str = "60s",
-    request_timeout: str = "15s",
-    watch_max_duration: str = "960s",
-    ops_stream_max_duration: str = "3600s",
-    max_heap_bytes: int = 512 * 1024 * 1024,
-    max_connections: int = 10_000,
+    limits: GatewayLimits = GatewayLimits(),
     hc_interval: str = "1s",
     template_dir: Path = GATEWAY_DIR,
     edge_auth: EdgeAuth,
@@ -271,12 +279,7 @@ def render_gateway(
         listen_address=listen_address,
         listen_port=listen_port,
         cors_origins=_origin_matchers(cors_origins),
-        unary_timeout=unary_timeout,
-        request_timeout=request_timeout,
-        watch_max_duration=watch_max_duration,
-        ops_stream_max_duration=ops_stream_max_duration,
-        max_heap_bytes=max_heap_bytes,
-        max_connections=max_connections,
+        **asdict(limits),
         jwt_authn=json.dumps(_jwt_authn_config(edge_auth)),
         grpc_local_replies=_grpc_local_replies(),
         clusters=clusters.rstrip() + "\n" + _jwks_cluster(edge_auth),
@@ -297,11 +300,10 @@ def start_gateway(
     log_level: str = "warning",
     host: str = "127.0.0.1",
     edge_auth: EdgeAuth,
-    **limits: Any,
+    limits: GatewayLimits = GatewayLimits(),
 ) -> EnvoyServer:
     """Renders a config routing to `host:<port>` upstreams (a list of ports: replicas) into work_dir and
-    starts Envoy (blocks until ready). `limits` go to render_gateway (unary_timeout, request_timeout, ...;
-    tests shorten them)."""
+    starts Envoy (blocks until ready)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     services = {"upload": upload, "analyzer": analyzer, "advisor": advisor}
     if reflection is not None:
@@ -320,7 +322,7 @@ def start_gateway(
             admin_port=admin,
             cors_origins=cors_origins,
             edge_auth=edge_auth,
-            **limits,
+            limits=limits,
         )
 
     server = EnvoyServer(

@@ -269,7 +269,7 @@ def any_s3_bucket(request: pytest.FixtureRequest) -> Iterator[S3Bucket]:
 @pytest.fixture
 def envoy_factory(tmp_path: Path) -> Iterator[Callable[..., EnvoyServer]]:
     """`envoy_factory(upload=port, analyzer=port, advisor=port, reflection=port, cors_origins=(...),
-    edge_auth=EdgeAuth(...), request_timeout="1s", ...)` starts an Envoy gateway (rendered from
+    edge_auth=EdgeAuth(...), limits=GatewayLimits(request_timeout="1s"))` starts an Envoy gateway (rendered from
     gateway/envoy.yaml.tmpl) routing to those 127.0.0.1 ports; returns the started EnvoyServer (`.url`, `.address`, `.port`, `.admin_url`). Stopped when the test ends."""
     from fitcoach_stack.gateway import start_gateway
 
