@@ -255,3 +255,16 @@ def _stream_replicas(nats_url: str) -> int:
             await nc.close()
 
     return int(asyncio.run(read()))
+
+
+def test_the_web_server_killed_starts_again_on_its_port(
+    stack_factory: Callable[..., Stack], tmp_path: Path
+) -> None:
+    # `web` is one of the parts kill()/start_again() accept; started again, it serves on the same port.
+    stack = stack_factory(service_commands=fake(), service_env={"FAKE_ENV_DIR": str(tmp_path)}, web=True)
+    assert "web" in stack.killable()
+    port = stack.web_port
+    stack.kill("web")
+    assert not port_open("127.0.0.1", port)
+    stack.start_again("web")
+    assert stack.web_port == port and port_open("127.0.0.1", port)

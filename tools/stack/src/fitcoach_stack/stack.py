@@ -413,8 +413,6 @@ class Stack:
         return env
 
     def _start_web(self) -> None:
-        import urllib.request
-
         started = time.monotonic()
 
         def launch() -> None:
@@ -425,18 +423,19 @@ class Stack:
             self.processes["web"] = ManagedProcess("web", argv, log, env=self.web_environment())
             self.processes["web"].start()
 
+        launch()
+        wait_moving_ports(self._wait_web, launch)
+        self.timings["web"] = time.monotonic() - started
+
+    def _wait_web(self) -> None:
+        """The web server is HTTP, not gRPC: ready when its /healthz answers 200."""
+        import urllib.request
+
         def healthy() -> bool:
             with urllib.request.urlopen(f"http://{HOST}:{self.web_port}/healthz", timeout=1) as resp:
                 return bool(resp.status == 200)
 
-        launch()
-        wait_moving_ports(
-            lambda: self.processes["web"].wait_ready(
-                healthy, timeout=self.startup_timeout, what="GET /healthz"
-            ),
-            launch,
-        )
-        self.timings["web"] = time.monotonic() - started
+        self.processes["web"].wait_ready(healthy, timeout=self.startup_timeout, what="GET /healthz")
 
     def _start_gateway(self) -> None:
         started = time.monotonic()
@@ -572,7 +571,10 @@ class Stack:
         if name in self.processes:
             self._launched_at[name] = time.monotonic()
             self.processes[name].start()
-            self._wait_service(name)
+            if name == "web":
+                self._wait_web()
+            else:
+                self._wait_service(name)
         else:
             self._killable()[name].start()
 
