@@ -7,7 +7,7 @@ import { Card, QueryView, Stat } from "../../components/ui.js";
 import { OpsService, type GetStorageCostResponse } from "../../gen/fitcoach/ops/v1/ops_service_pb.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { formatBytes, formatCount, formatDollars } from "./format.js";
-import { Table } from "./Table.js";
+import { Table } from "../../components/Table.js";
 
 const DEFAULT_USERS = 1000;
 const MONTH = /^\d{4}-\d{2}$/;

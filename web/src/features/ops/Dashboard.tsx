@@ -11,7 +11,7 @@ import { usePreferences } from "../../lib/preferences.js";
 import { DEFAULT_WINDOW_DAYS, statsRequest, STATS_REFRESH_MS } from "./api.js";
 import { delayBucketLabels, formatBytes, formatCount, formatMoment, formatSeconds } from "./format.js";
 import { BarChart, TimeLineChart } from "./OpsCharts.js";
-import { Table, type Column } from "./Table.js";
+import { Table, type Column } from "../../components/Table.js";
 import { visibleBuckets, type QueueSample } from "./figures.js";
 
 const WINDOWS = [1, 7, 30, 90] as const;

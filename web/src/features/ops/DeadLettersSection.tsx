@@ -18,7 +18,7 @@ import { ConfirmRun } from "./RunForm.js";
 import { Checkbox } from "./fields.js";
 import { formatCount, formatMoment } from "./format.js";
 import { ReplayRun } from "./RunPanel.js";
-import { Table } from "./Table.js";
+import { Table } from "../../components/Table.js";
 import { useRun } from "./useRun.js";
 
 const PAGE_SIZE = 50;

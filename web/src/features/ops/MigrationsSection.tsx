@@ -20,7 +20,7 @@ import { formatBytes, formatCount, formatMoment } from "./format.js";
 import { MIGRATION_COUNTS, MigrationFailures, MigrationRun } from "./RunPanel.js";
 import { EMPTY_MIGRATION_FORM, migrationRequest } from "./requests.js";
 import { RunFormCard, useRunForm } from "./RunForm.js";
-import { Table, type Column } from "./Table.js";
+import { Table, type Column } from "../../components/Table.js";
 import { useRun } from "./useRun.js";
 
 const RUNS_SHOWN = 20;

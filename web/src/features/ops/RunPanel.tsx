@@ -9,7 +9,7 @@ import { formatDuration } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { formatBytes, formatCount } from "./format.js";
 import { migrationFraction, replayFraction } from "./progress.js";
-import { Table, type Column } from "./Table.js";
+import { Table, type Column } from "../../components/Table.js";
 import type { RunState } from "./useRun.js";
 
 const PHASES: Record<ReplayPhase, string> = {
