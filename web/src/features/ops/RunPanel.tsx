@@ -3,13 +3,13 @@
 // MigrationProgress; both end here.
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { Table, type Column } from "../../components/Table.js";
 import { ErrorState } from "../../components/ui.js";
 import { ReplayPhase, type MigrationProgress, type ReplayProgress } from "../../gen/fitcoach/ops/v1/ops_service_pb.js";
 import { formatDuration } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { formatBytes, formatCount } from "./format.js";
 import { migrationFraction, replayFraction } from "./progress.js";
-import { Table, type Column } from "../../components/Table.js";
 import type { RunState } from "./useRun.js";
 
 const PHASES: Record<ReplayPhase, string> = {
