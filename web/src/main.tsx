@@ -1,7 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.js";
-import "./i18n/index.js";
 import i18n from "./i18n/index.js";
 import { loadConfig } from "./lib/config.js";
 import "./styles.css";

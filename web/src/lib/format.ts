@@ -25,6 +25,11 @@ export function defaultUnits(locale: string): UnitSystem {
   return /^en-(US|LR|MM)$/i.test(locale) ? "imperial" : "metric";
 }
 
+/** Whether a sport's speed reads as pace (runs, swims) rather than as speed (rides, the rest). */
+export function readsPace(kind: SportKind): boolean {
+  return kind === "run" || kind === "swim";
+}
+
 export function isNumber(value: number | undefined | null): value is number {
   return typeof value === "number" && Number.isFinite(value);
 }
@@ -112,7 +117,7 @@ export class Formatter {
 
   /** Pace for runs and swims, speed otherwise: the way each sport is read. */
   pacing(mps: number | undefined, kind: SportKind): string {
-    return kind === "run" || kind === "swim" ? this.pace(mps, kind) : this.speed(mps);
+    return readsPace(kind) ? this.pace(mps, kind) : this.speed(mps);
   }
 
   heartRate(bpm: number | undefined): string {
@@ -165,7 +170,7 @@ export function paceUnit(units: UnitSystem, kind: SportKind): string {
 /** Chart axis values of a speed series in the athlete's units: pace in minutes, or km/h / mph. */
 export function speedSeries(mps: number, units: UnitSystem, kind: SportKind): number | null {
   if (!Number.isFinite(mps)) return null;
-  if (kind === "run" || kind === "swim") {
+  if (readsPace(kind)) {
     const seconds = paceSeconds(mps, units, kind);
     // Paces slower than 20 min per unit are pauses: leave a gap rather than a spike.
     return seconds === undefined || seconds > 1200 ? null : seconds / 60;

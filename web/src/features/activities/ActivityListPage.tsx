@@ -2,8 +2,8 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useInfiniteQuery } from "@connectrpc/connect-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
-import { EmptyState, ErrorState, LoadMore, Loading } from "../../components/ui.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
+import { Card, EmptyState, LoadMore, QueryView } from "../../components/ui.js";
 import { ActivityService, type Activity } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
 import { formatDuration, sportKind } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
@@ -23,45 +23,47 @@ export function ActivityListPage() {
   const activities = query.data?.pages.flatMap((p) => p.activities) ?? [];
 
   return (
-    <section className="card" aria-labelledby="activities-title">
-      <div className="card-head">
-        <h2 id="activities-title">{t("activities.title")}</h2>
-        <div className="card-actions">
-          <label className="inline-field">
-            <span>{t("activities.sportFilter")}</span>
-            <select
-              value={sport}
-              onChange={(e) => setParams(e.target.value ? { sport: e.target.value } : {}, { replace: true })}
-              data-testid="sport-filter"
-            >
-              <option value="">{t("activities.allSports")}</option>
-              {FILTER_SPORTS.map((s) => (
-                <option key={s} value={s}>
-                  {t(`sports.${s}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
-      </div>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : activities.length === 0 ? (
-        <EmptyState title={sport ? t("activities.emptyFiltered") : t("activities.empty")}>
-          {!sport && <p className="muted">{t("activities.emptyHint")}</p>}
-        </EmptyState>
-      ) : (
-        <>
-          <ActivityTable activities={activities} />
-          <LoadMore query={query} />
-        </>
-      )}
-    </section>
+    <Card
+      title={t("activities.title")}
+      id="activities"
+      actions={
+        <label className="inline-field">
+          <span>{t("activities.sportFilter")}</span>
+          <select
+            value={sport}
+            onChange={(e) => setParams(e.target.value ? { sport: e.target.value } : {}, { replace: true })}
+            data-testid="sport-filter"
+          >
+            <option value="">{t("activities.allSports")}</option>
+            {FILTER_SPORTS.map((s) => (
+              <option key={s} value={s}>
+                {t(`sports.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      }
+    >
+      <QueryView query={query}>
+        {() =>
+          activities.length === 0 ? (
+            <EmptyState title={sport ? t("activities.emptyFiltered") : t("activities.empty")}>
+              {!sport && <p className="muted">{t("activities.emptyHint")}</p>}
+            </EmptyState>
+          ) : (
+            <>
+              <ActivityTable activities={activities} />
+              <LoadMore query={query} />
+            </>
+          )
+        }
+      </QueryView>
+    </Card>
   );
 }
 
+// Written out rather than through components/Table: this is the first page, and the shared table would add
+// its code to what every visit downloads before anything shows.
 function ActivityTable({ activities }: { activities: Activity[] }) {
   const { t } = useTranslation();
   const { fmt } = usePreferences();

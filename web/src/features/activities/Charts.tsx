@@ -10,6 +10,7 @@ import {
   elevationSeries,
   formatDuration,
   paceUnit,
+  readsPace,
   speedSeries,
   type SportKind,
 } from "../../lib/format.js";
@@ -56,7 +57,7 @@ export function ActivityCharts({ streams, sport }: { streams: ChartStreams; spor
 
   const { xs, series } = useMemo(() => {
     const xs = x ? streams.distanceM.map((d) => distanceSeries(d, units) ?? NaN) : streams.elapsedS;
-    const pace = sport === "run" || sport === "swim";
+    const pace = readsPace(sport);
     const all: SeriesSpec[] = [
       { key: "hr", label: t("charts.hr"), unit: "bpm", color: "#c0392b", values: finiteOrNull(streams.heartRateBpm) },
       {

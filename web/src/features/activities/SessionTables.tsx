@@ -1,8 +1,15 @@
 // Laps, splits, zones, best efforts and pool details of one session, in the sport's units.
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
+import { Table, type Column } from "../../components/Table.js";
 import type { BestEffort, Lap, Session, Split, Swim, Zone } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
-import { formatDuration, isNumber, type SportKind } from "../../lib/format.js";
+import { formatDuration, isNumber, readsPace, type SportKind } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
+
+/** The pace-or-speed column's heading, as the sport reads it. */
+function pacingLabel(t: TFunction, sport: SportKind): string {
+  return readsPace(sport) ? t("charts.pace") : t("charts.speed");
+}
 
 function averageSpeed(distanceM: number | undefined, timeS: number | undefined): number | undefined {
   return isNumber(distanceM) && isNumber(timeS) && timeS > 0 ? distanceM / timeS : undefined;
@@ -13,42 +20,22 @@ export function LapsTable({ laps, sport }: { laps: Lap[]; sport: SportKind }) {
   const { fmt } = usePreferences();
   if (laps.length === 0) return null;
   const hasPower = laps.some((l) => isNumber(l.metrics?.avgPowerW));
-  return (
-    <div className="table-wrap">
-      <table className="responsive" data-testid="laps-table">
-        <caption>{t("detail.laps")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col" className="num">{t("metrics.timerTimeS")}</th>
-            <th scope="col" className="num">{t("metrics.distanceM")}</th>
-            <th scope="col" className="num">{sport === "run" || sport === "swim" ? t("charts.pace") : t("charts.speed")}</th>
-            <th scope="col" className="num">{t("metrics.avgHrBpm")}</th>
-            <th scope="col" className="num">{t("metrics.maxHrBpm")}</th>
-            {hasPower && <th scope="col" className="num">{t("metrics.avgPowerW")}</th>}
-            <th scope="col" className="num">{t("metrics.ascentM")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {laps.map((lap) => {
-            const m = lap.metrics;
-            return (
-              <tr key={lap.index}>
-                <th scope="row">{lap.index}</th>
-                <td data-label={t("metrics.timerTimeS")} className="num">{formatDuration(m?.timerTimeS)}</td>
-                <td data-label={t("metrics.distanceM")} className="num">{fmt.distance(m?.distanceM, sport)}</td>
-                <td data-label={t("charts.pace")} className="num">{fmt.pacing(m?.avgSpeedMps ?? averageSpeed(m?.distanceM, m?.timerTimeS), sport)}</td>
-                <td data-label={t("metrics.avgHrBpm")} className="num">{fmt.heartRate(m?.avgHrBpm)}</td>
-                <td data-label={t("metrics.maxHrBpm")} className="num">{fmt.heartRate(m?.maxHrBpm)}</td>
-                {hasPower && <td data-label={t("metrics.avgPowerW")} className="num">{fmt.power(m?.avgPowerW)}</td>}
-                <td data-label={t("metrics.ascentM")} className="num">{fmt.elevation(m?.ascentM)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+  const columns: Column<Lap>[] = [
+    { key: "index", label: "#", rowHeader: true, cell: (lap) => lap.index },
+    { key: "time", label: t("metrics.timerTimeS"), numeric: true, cell: (lap) => formatDuration(lap.metrics?.timerTimeS) },
+    { key: "distance", label: t("metrics.distanceM"), numeric: true, cell: (lap) => fmt.distance(lap.metrics?.distanceM, sport) },
+    {
+      key: "pacing",
+      label: pacingLabel(t, sport),
+      numeric: true,
+      cell: ({ metrics: m }) => fmt.pacing(m?.avgSpeedMps ?? averageSpeed(m?.distanceM, m?.timerTimeS), sport),
+    },
+    { key: "avgHr", label: t("metrics.avgHrBpm"), numeric: true, cell: (lap) => fmt.heartRate(lap.metrics?.avgHrBpm) },
+    { key: "maxHr", label: t("metrics.maxHrBpm"), numeric: true, cell: (lap) => fmt.heartRate(lap.metrics?.maxHrBpm) },
+    ...(hasPower ? [{ key: "power", label: t("metrics.avgPowerW"), numeric: true, cell: (lap: Lap) => fmt.power(lap.metrics?.avgPowerW) }] : []),
+    { key: "ascent", label: t("metrics.ascentM"), numeric: true, cell: (lap) => fmt.elevation(lap.metrics?.ascentM) },
+  ];
+  return <Table testid="laps-table" caption={t("detail.laps")} columns={columns} rows={laps} rowKey={(lap) => String(lap.index)} />;
 }
 
 export function SplitsTable({ session, sport }: { session: Session; sport: SportKind }) {
@@ -57,35 +44,21 @@ export function SplitsTable({ session, sport }: { session: Session; sport: Sport
   const splits: Split[] = units === "imperial" ? session.splitsMile : session.splitsKm;
   if (splits.length === 0) return null;
   return (
-    <div className="table-wrap">
-      <table className="responsive" data-testid="splits-table">
-        <caption>{units === "imperial" ? t("detail.splitsMile") : t("detail.splitsKm")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col" className="num">{t("metrics.distanceM")}</th>
-            <th scope="col" className="num">{t("detail.splitTime")}</th>
-            <th scope="col" className="num">{sport === "ride" || sport === "other" ? t("charts.speed") : t("charts.pace")}</th>
-            <th scope="col" className="num">{t("metrics.avgHrBpm")}</th>
-            <th scope="col" className="num">{t("metrics.ascentM")}</th>
-            <th scope="col" className="num">{t("metrics.descentM")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {splits.map((split) => (
-            <tr key={split.index}>
-              <th scope="row">{split.index}</th>
-              <td data-label={t("metrics.distanceM")} className="num">{fmt.distance(split.distanceM, sport)}</td>
-              <td data-label={t("detail.splitTime")} className="num">{formatDuration(split.timeS)}</td>
-              <td data-label={t("charts.pace")} className="num">{fmt.pacing(split.timeS > 0 ? split.distanceM / split.timeS : undefined, sport)}</td>
-              <td data-label={t("metrics.avgHrBpm")} className="num">{fmt.heartRate(split.avgHrBpm)}</td>
-              <td data-label={t("metrics.ascentM")} className="num">{fmt.elevation(split.ascentM)}</td>
-              <td data-label={t("metrics.descentM")} className="num">{fmt.elevation(split.descentM)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testid="splits-table"
+      caption={units === "imperial" ? t("detail.splitsMile") : t("detail.splitsKm")}
+      rows={splits}
+      rowKey={(split) => String(split.index)}
+      columns={[
+        { key: "index", label: "#", rowHeader: true, cell: (split) => split.index },
+        { key: "distance", label: t("metrics.distanceM"), numeric: true, cell: (split) => fmt.distance(split.distanceM, sport) },
+        { key: "time", label: t("detail.splitTime"), numeric: true, cell: (split) => formatDuration(split.timeS) },
+        { key: "pacing", label: pacingLabel(t, sport), numeric: true, cell: (split) => fmt.pacing(averageSpeed(split.distanceM, split.timeS), sport) },
+        { key: "avgHr", label: t("metrics.avgHrBpm"), numeric: true, cell: (split) => fmt.heartRate(split.avgHrBpm) },
+        { key: "ascent", label: t("metrics.ascentM"), numeric: true, cell: (split) => fmt.elevation(split.ascentM) },
+        { key: "descent", label: t("metrics.descentM"), numeric: true, cell: (split) => fmt.elevation(split.descentM) },
+      ]}
+    />
   );
 }
 
@@ -139,7 +112,7 @@ export function BestEfforts({ efforts, sport }: { efforts: BestEffort[]; sport: 
               <th scope="row">{e.name}</th>
               <td className="num">{formatDuration(e.timeS)}</td>
               <td className="num">
-                {isNumber(e.powerW) ? fmt.power(e.powerW) : isNumber(e.distanceM) && e.timeS > 0 ? fmt.pacing(e.distanceM / e.timeS, sport) : "–"}
+                {isNumber(e.powerW) ? fmt.power(e.powerW) : fmt.pacing(averageSpeed(e.distanceM, e.timeS), sport)}
               </td>
             </tr>
           ))}

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { Card, DaysSelect, EmptyState, ErrorState, Loading } from "../../components/ui.js";
+import { Card, DaysSelect, EmptyState, QueryView } from "../../components/ui.js";
 import { ActivityService } from "../../gen/fitcoach/activity/v1/activity_service_pb.js";
 import type { FitnessDay } from "../../gen/fitcoach/advisor/v1/advisor_service_pb.js";
 import { usePreferences } from "../../lib/preferences.js";
@@ -48,27 +48,27 @@ export default function FitnessPage() {
         </>
       }
     >
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : trend.every((d) => d.load === 0) ? (
-        <EmptyState title={t("fitness.empty")}>
-          <p className="muted">{t("fitness.emptyHint")}</p>
-        </EmptyState>
-      ) : (
-        <>
-          {last && (
-            <dl className="stats">
-              <div className="stat"><dt>{t("fitness.ctl")}</dt><dd data-testid="ctl">{fmt.number(last.ctl, 1)}</dd></div>
-              <div className="stat"><dt>{t("fitness.atl")}</dt><dd>{fmt.number(last.atl, 1)}</dd></div>
-              <div className="stat"><dt>{t("fitness.tsb")}</dt><dd>{fmt.number(last.tsb, 1)}</dd></div>
-            </dl>
-          )}
-          <TrendChart days={trend} />
-          <p className="muted small">{t("fitness.explain")}</p>
-        </>
-      )}
+      <QueryView query={query}>
+        {() =>
+          trend.every((d) => d.load === 0) ? (
+            <EmptyState title={t("fitness.empty")}>
+              <p className="muted">{t("fitness.emptyHint")}</p>
+            </EmptyState>
+          ) : (
+            <>
+              {last && (
+                <dl className="stats">
+                  <div className="stat"><dt>{t("fitness.ctl")}</dt><dd data-testid="ctl">{fmt.number(last.ctl, 1)}</dd></div>
+                  <div className="stat"><dt>{t("fitness.atl")}</dt><dd>{fmt.number(last.atl, 1)}</dd></div>
+                  <div className="stat"><dt>{t("fitness.tsb")}</dt><dd>{fmt.number(last.tsb, 1)}</dd></div>
+                </dl>
+              )}
+              <TrendChart days={trend} />
+              <p className="muted small">{t("fitness.explain")}</p>
+            </>
+          )
+        }
+      </QueryView>
     </Card>
   );
 }

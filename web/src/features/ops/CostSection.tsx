@@ -3,11 +3,11 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Table } from "../../components/Table.js";
 import { Card, QueryView, Stat } from "../../components/ui.js";
 import { OpsService, type GetStorageCostResponse } from "../../gen/fitcoach/ops/v1/ops_service_pb.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { formatBytes, formatCount, formatDollars } from "./format.js";
-import { Table } from "./Table.js";
 
 const DEFAULT_USERS = 1000;
 const MONTH = /^\d{4}-\d{2}$/;

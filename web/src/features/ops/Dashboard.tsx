@@ -5,13 +5,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useQuery } from "@connectrpc/connect-query";
 import { useCallback, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Table, type Column } from "../../components/Table.js";
 import { Card, DaysSelect, EmptyState, QueryView, Stat } from "../../components/ui.js";
 import { OpsService, type DelayStats, type GetPipelineStatsResponse } from "../../gen/fitcoach/ops/v1/ops_service_pb.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { DEFAULT_WINDOW_DAYS, statsRequest, STATS_REFRESH_MS } from "./api.js";
 import { delayBucketLabels, formatBytes, formatCount, formatMoment, formatSeconds } from "./format.js";
 import { BarChart, TimeLineChart } from "./OpsCharts.js";
-import { Table, type Column } from "./Table.js";
 import { visibleBuckets, type QueueSample } from "./figures.js";
 
 const WINDOWS = [1, 7, 30, 90] as const;

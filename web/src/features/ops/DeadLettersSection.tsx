@@ -5,6 +5,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useInfiniteQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Table } from "../../components/Table.js";
 import { Card, EmptyState, LoadMore, QueryView } from "../../components/ui.js";
 import {
   OpsService,
@@ -18,7 +19,6 @@ import { ConfirmRun } from "./RunForm.js";
 import { Checkbox } from "./fields.js";
 import { formatCount, formatMoment } from "./format.js";
 import { ReplayRun } from "./RunPanel.js";
-import { Table } from "./Table.js";
 import { useRun } from "./useRun.js";
 
 const PAGE_SIZE = 50;

@@ -6,6 +6,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Table, type Column } from "../../components/Table.js";
 import { Card, EmptyState, QueryView } from "../../components/ui.js";
 import {
   OpsService,
@@ -20,7 +21,6 @@ import { formatBytes, formatCount, formatMoment } from "./format.js";
 import { MIGRATION_COUNTS, MigrationFailures, MigrationRun } from "./RunPanel.js";
 import { EMPTY_MIGRATION_FORM, migrationRequest } from "./requests.js";
 import { RunFormCard, useRunForm } from "./RunForm.js";
-import { Table, type Column } from "./Table.js";
 import { useRun } from "./useRun.js";
 
 const RUNS_SHOWN = 20;

@@ -3,13 +3,13 @@
 // MigrationProgress; both end here.
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { Table, type Column } from "../../components/Table.js";
 import { ErrorState } from "../../components/ui.js";
 import { ReplayPhase, type MigrationProgress, type ReplayProgress } from "../../gen/fitcoach/ops/v1/ops_service_pb.js";
 import { formatDuration } from "../../lib/format.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { formatBytes, formatCount } from "./format.js";
 import { migrationFraction, replayFraction } from "./progress.js";
-import { Table, type Column } from "./Table.js";
 import type { RunState } from "./useRun.js";
 
 const PHASES: Record<ReplayPhase, string> = {
@@ -35,24 +35,17 @@ function RunShell({
   phase,
   labels,
   counts,
-  rate,
-  eta,
-  elapsed,
-  dryRun,
   onStop,
   children,
   testid,
 }: {
-  state: RunState<unknown>;
+  /** Both kinds of report carry these figures. */
+  state: RunState<Pick<ReplayProgress, "ratePerS" | "etaS" | "elapsedS" | "dryRun">>;
   fraction: number | undefined;
   phase: string;
   /** Whose count labels: a replay's (and re-drive's) or a migration's. */
   labels: "replay" | "migration";
   counts: Count[];
-  rate: number;
-  eta: number;
-  elapsed: number;
-  dryRun: boolean;
   onStop: () => void;
   children?: ReactNode;
   testid: string;
@@ -60,6 +53,7 @@ function RunShell({
   const { t } = useTranslation();
   const { fmt } = usePreferences();
   if (!state.progress && !state.running && state.error === undefined) return null; // nothing run yet
+  const { ratePerS = 0, etaS = 0, elapsedS = 0, dryRun = false } = state.progress ?? {};
   const outcome = state.running ? "running" : state.error ? "error" : (state.end ?? "starting");
   return (
     <div className="run" data-testid={testid} data-outcome={outcome} data-phase={phase} aria-live="polite">
@@ -87,11 +81,11 @@ function RunShell({
         ))}
         <div>
           <dt>{t("ops.run.rate")}</dt>
-          <dd>{t("ops.run.perSecond", { value: fmt.number(rate, 1) })}</dd>
+          <dd>{t("ops.run.perSecond", { value: fmt.number(ratePerS, 1) })}</dd>
         </div>
         <div>
           <dt>{state.running ? t("ops.run.eta") : t("ops.run.elapsed")}</dt>
-          <dd>{formatDuration(state.running ? eta : elapsed)}</dd>
+          <dd>{formatDuration(state.running ? etaS : elapsedS)}</dd>
         </div>
       </dl>
       {state.end === "interrupted" && <p className="muted small">{t("ops.run.interruptedHint")}</p>}
@@ -112,10 +106,6 @@ export function ReplayRun({ state, onStop, testid }: { state: RunState<ReplayPro
       phase={p ? PHASES[p.phase] : "starting"}
       labels="replay"
       counts={p ? REPLAY_COUNTS.map((key) => ({ key, value: p[key] })) : []}
-      rate={p?.ratePerS ?? 0}
-      eta={p?.etaS ?? 0}
-      elapsed={p?.elapsedS ?? 0}
-      dryRun={p?.dryRun ?? false}
       onStop={onStop}
     >
       {p && p.lastSequence > 0n && (
@@ -143,10 +133,6 @@ export function MigrationRun({ state, onStop }: { state: RunState<MigrationProgr
       phase={!p ? "starting" : p.final ? "done" : "running"}
       labels="migration"
       counts={p ? [...MIGRATION_COUNTS.map((key) => ({ key, value: p[key] })), { key: "bytes", value: p.bytes, text: formatBytes(fmt, p.bytes) }] : []}
-      rate={p?.ratePerS ?? 0}
-      eta={p?.etaS ?? 0}
-      elapsed={p?.elapsedS ?? 0}
-      dryRun={p?.dryRun ?? false}
       onStop={onStop}
     >
       {p && p.failures.length > 0 && <MigrationFailures progress={p} />}

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Card, ErrorState, Loading } from "../../components/ui.js";
+import { Card, Loading, QueryView } from "../../components/ui.js";
 import {
   ActivityService,
   AthleteProfileSchema,
@@ -33,50 +33,42 @@ function toDraft(p: AthleteProfile): Draft {
 }
 
 export default function ProfilePage() {
+  const query = useQuery(ActivityService.method.getAthleteProfile, {});
+  return <QueryView query={query}>{({ profile }) => (profile ? <ProfileForm profile={profile} /> : <Loading />)}</QueryView>;
+}
+
+/** The form starts from the profile as first read, and keeps the person's edits while it is refetched. */
+function ProfileForm({ profile }: { profile: AthleteProfile }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const query = useQuery(ActivityService.method.getAthleteProfile, {});
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const [saved, setSaved] = useState(false);
+  const [draft, setDraft] = useState(() => toDraft(profile));
   const [invalid, setInvalid] = useState<NumberKey[]>([]);
   const save = useMutation(ActivityService.method.updateAthleteProfile, {
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: ActivityService.method.getAthleteProfile, cardinality: undefined }) });
-      setSaved(true);
     },
   });
 
-  useEffect(() => {
-    if (query.data?.profile && draft === null) setDraft(toDraft(query.data.profile));
-  }, [query.data, draft]);
-
-  if (query.isPending) return <Loading />;
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  if (!draft) return <Loading />;
-
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (!draft) return;
     const bad = NUMBER_FIELDS.filter(({ key }) => draft[key].trim() !== "" && !Number.isFinite(Number(draft[key]))).map((f) => f.key);
     setInvalid(bad);
     if (bad.length) return;
-    const base = query.data?.profile;
-    const profile = create(AthleteProfileSchema, {
-      thresholdPaceSPerKm: base?.thresholdPaceSPerKm, // not edited here: kept as it is
+    const edited = create(AthleteProfileSchema, {
+      thresholdPaceSPerKm: profile.thresholdPaceSPerKm, // not edited here: kept as it is
       sex: draft.sex,
       language: draft.language,
       units: draft.units,
     });
     for (const { key } of NUMBER_FIELDS) {
       const text = draft[key].trim();
-      profile[key] = text === "" ? undefined : Number(text);
+      edited[key] = text === "" ? undefined : Number(text);
     }
-    setSaved(false);
-    save.mutate({ profile });
+    save.mutate({ profile: edited });
   }
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
-    setSaved(false);
+    if (save.isSuccess) save.reset(); // "Saved." is about the form as it was saved
     setDraft({ ...draft, [key]: value });
   };
 
@@ -101,37 +93,46 @@ export default function ProfilePage() {
               {invalid.includes(key) && <span className="field-error">{t("profile.notANumber")}</span>}
             </label>
           ))}
-          <label className="field">
-            <span>{t("profile.sex")}</span>
-            <select name="sex" value={draft.sex} onChange={(e) => set("sex", Number(e.target.value) as Sex)}>
-              <option value={Sex.UNSPECIFIED}>{t("profile.unset")}</option>
-              <option value={Sex.FEMALE}>{t("profile.female")}</option>
-              <option value={Sex.MALE}>{t("profile.male")}</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>{t("profile.language")}</span>
-            <select name="language" value={draft.language} onChange={(e) => set("language", e.target.value)}>
-              <option value="">{t("profile.fromBrowser")}</option>
-              <option value="ko">한국어</option>
-              <option value="en">English</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>{t("profile.units")}</span>
-            <select name="units" value={draft.units} onChange={(e) => set("units", Number(e.target.value) as UnitSystem)}>
-              <option value={UnitSystem.UNSPECIFIED}>{t("profile.fromLanguage")}</option>
-              <option value={UnitSystem.METRIC}>{t("profile.metric")}</option>
-              <option value={UnitSystem.IMPERIAL}>{t("profile.imperial")}</option>
-            </select>
-          </label>
+          <Choice
+            label={t("profile.sex")}
+            name="sex"
+            value={draft.sex}
+            onChange={(v) => set("sex", v)}
+            options={[
+              [Sex.UNSPECIFIED, t("profile.unset")],
+              [Sex.FEMALE, t("profile.female")],
+              [Sex.MALE, t("profile.male")],
+            ]}
+          />
+          <Choice
+            label={t("profile.language")}
+            name="language"
+            value={draft.language}
+            onChange={(v) => set("language", v)}
+            options={[
+              ["", t("profile.fromBrowser")],
+              ["ko", "한국어"],
+              ["en", "English"],
+            ]}
+          />
+          <Choice
+            label={t("profile.units")}
+            name="units"
+            value={draft.units}
+            onChange={(v) => set("units", v)}
+            options={[
+              [UnitSystem.UNSPECIFIED, t("profile.fromLanguage")],
+              [UnitSystem.METRIC, t("profile.metric")],
+              [UnitSystem.IMPERIAL, t("profile.imperial")],
+            ]}
+          />
         </div>
         {save.isError && (
           <p className="banner banner-error" role="alert">
             {serverMessage(save.error) || t("profile.saveFailed")}
           </p>
         )}
-        {saved && (
+        {save.isSuccess && (
           <p className="banner banner-ok" role="status">
             {t("profile.saved")}
           </p>
@@ -141,5 +142,21 @@ export default function ProfilePage() {
         </button>
       </form>
     </Card>
+  );
+}
+
+/** A labelled choice among a few values, each shown with its own words. */
+function Choice<V extends string | number>({ label, name, value, options, onChange }: { label: string; name: string; value: V; options: [V, string][]; onChange: (value: V) => void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select name={name} value={value} onChange={(e) => onChange(options[e.target.selectedIndex][0])}>
+        {options.map(([option, words]) => (
+          <option key={option} value={option}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

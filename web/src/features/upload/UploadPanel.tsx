@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type DragEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
+import { Card } from "../../components/ui.js";
 import { useConfig } from "../../lib/configContext.js";
 import { usePreferences } from "../../lib/preferences.js";
 import { filesFromDrop } from "./collectFiles.js";
@@ -29,17 +30,18 @@ export function UploadPanel() {
   }
 
   return (
-    <section className="card upload" aria-labelledby="upload-title">
-      <div className="card-head">
-        <h2 id="upload-title">{t("upload.title")}</h2>
-        {items.some(isFinal) && (
-          <div className="card-actions">
-            <button type="button" className="button small" onClick={() => queue.clearFinished()}>
-              {t("upload.clear")}
-            </button>
-          </div>
-        )}
-      </div>
+    <Card
+      title={t("upload.title")}
+      id="upload"
+      className="upload"
+      actions={
+        items.some(isFinal) && (
+          <button type="button" className="button small" onClick={() => queue.clearFinished()}>
+            {t("upload.clear")}
+          </button>
+        )
+      }
+    >
       <div
         className={`dropzone${over ? " over" : ""}`}
         data-testid="dropzone"
@@ -99,7 +101,7 @@ export function UploadPanel() {
           </ul>
         </>
       )}
-    </section>
+    </Card>
   );
 }
 

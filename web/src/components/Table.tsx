@@ -1,5 +1,5 @@
-// Every table of the operators' page: columns described once (label, numeric or not, how a row fills its
-// cell), one card per row at phone width (each cell labelled), attributes on rows for the browser tests.
+// Every table of the app: columns described once (label, numeric or not, how a row fills its cell), one
+// card per row at phone width (each cell labelled), attributes on rows for the browser tests.
 import { Fragment, type ReactNode } from "react";
 
 export interface Column<R> {
@@ -53,16 +53,16 @@ export function Table<R>({
               <Fragment key={rowKey(row)}>
                 <tr {...rowAttributes?.(row)}>
                   {columns.map((c) => {
-                    const label = c.cellLabel ?? (typeof c.label === "string" ? c.label : undefined);
-                    const className = [c.numeric ? "num" : "", c.className ?? ""].join(" ").trim() || undefined;
-                    return c.rowHeader ? (
-                      <th key={c.key} scope="row" data-label={label} className={className}>
+                    const Cell = c.rowHeader ? "th" : "td";
+                    return (
+                      <Cell
+                        key={c.key}
+                        scope={c.rowHeader ? "row" : undefined}
+                        data-label={c.cellLabel ?? (typeof c.label === "string" ? c.label : undefined)}
+                        className={[c.numeric && "num", c.className].filter(Boolean).join(" ") || undefined}
+                      >
                         {c.cell(row)}
-                      </th>
-                    ) : (
-                      <td key={c.key} data-label={label} className={className}>
-                        {c.cell(row)}
-                      </td>
+                      </Cell>
                     );
                   })}
                 </tr>
