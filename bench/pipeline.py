@@ -38,6 +38,7 @@ from fitcoach.upload.v1 import upload_service_pb2_grpc as up_grpc
 from fitcoach_analysis import analyze
 from fitcoach_runtime.auth import mint_dev_token
 from fitcoach_runtime.grpc_client import bearer
+from fitcoach_runtime.settings import supabase_issuer
 from fitcoach_stack.fixtures import FIT as FIXTURES
 
 # Real device files of ordinary size (the synthetic 100k-record stress file would dominate every figure).
@@ -225,7 +226,7 @@ def main() -> None:
             from fitcoach_stack.stack import read_env_file
 
             values = read_env_file(Path(".fitcoach/stack.env"))
-            secret, issuer = values["SUPABASE_JWT_SECRET"], values["SUPABASE_URL"].rstrip("/") + "/auth/v1"
+            secret, issuer = values["SUPABASE_JWT_SECRET"], supabase_issuer(values["SUPABASE_URL"])
             gateway, root = args.gateway, int(values["FITCOACH_STACK_PID"])
 
             def token_for(user: str) -> str:

@@ -233,6 +233,11 @@ class StorageSettings:
         return "auto" if host.endswith(".r2.cloudflarestorage.com") else "us-east-1"
 
 
+def supabase_issuer(supabase_url: str) -> str:
+    """The `iss` Supabase Auth writes in its tokens: the project URL + /auth/v1 (every signer and checker)."""
+    return supabase_url.rstrip("/") + "/auth/v1"
+
+
 @dataclass(frozen=True)
 class AuthSettings:
     """Supabase Auth: JWKS (ES256/RS256), the legacy HS256 secret, or a local dev secret."""
@@ -264,7 +269,7 @@ class AuthSettings:
 
     @property
     def issuer(self) -> str:
-        return self.supabase_url.rstrip("/") + "/auth/v1"
+        return supabase_issuer(self.supabase_url)
 
     @property
     def jwks_url(self) -> str:

@@ -131,10 +131,11 @@ class Context:
         # Imported only here: the JWT and crypto libraries behind it take a quarter of a second to load,
         # which every other command (and a local `fitctl analyze`) would pay for nothing.
         from fitcoach_runtime.auth import mint_dev_token
+        from fitcoach_runtime.settings import supabase_issuer
 
         return mint_dev_token(
             secret,
-            issuer=f"{supabase_url.rstrip('/')}/auth/v1",
+            issuer=supabase_issuer(supabase_url),
             user_id=user_id or self.dev_user_id(),
             ttl_s=ttl_s,
             operator=operator,

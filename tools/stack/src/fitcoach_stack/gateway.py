@@ -11,6 +11,8 @@ from string import Template
 from typing import Any
 from urllib.parse import urlsplit
 
+from fitcoach_runtime.settings import supabase_issuer
+
 from fitcoach_stack.servers import EnvoyServer
 
 # tools/stack/src/fitcoach_stack/gateway.py → the repository root (the package is installed editable).
@@ -345,7 +347,7 @@ COMPOSE_SUPABASE_URL = "https://your-project.supabase.co"
 
 def render_compose_gateway(supabase_url: str = COMPOSE_SUPABASE_URL) -> str:
     header = "# GENERATED from envoy.yaml.tmpl by `python -m fitcoach_stack.gateway`; do not edit.\n"
-    issuer = supabase_url.rstrip("/") + "/auth/v1"
+    issuer = supabase_issuer(supabase_url)
     return header + render_gateway(
         upstreams={
             **{n: Upstream(n, 50051) for n in ("upload", "analyzer", "advisor")},

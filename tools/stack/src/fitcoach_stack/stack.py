@@ -188,7 +188,9 @@ class Stack:
 
     @property
     def issuer(self) -> str:
-        return self.supabase_url + "/auth/v1"
+        from fitcoach_runtime.settings import supabase_issuer
+
+        return supabase_issuer(self.supabase_url)
 
     @property
     def s3_credentials(self) -> S3Credentials:

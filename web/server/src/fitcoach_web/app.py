@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from fitcoach_runtime.auth import dev_user_id, mint_dev_token, stored_user_id
+from fitcoach_runtime.settings import supabase_issuer
 
 from fitcoach_web.settings import WebSettings
 
@@ -119,7 +120,7 @@ async def issue_dev_token(request: web.Request) -> web.Response:
             name, user_id = DEFAULT_DEV_USER_NAME, stored_user_id(Path(settings.dev_user_file))
     except ValueError as exc:
         raise web.HTTPBadRequest(text=str(exc)) from None
-    issuer = settings.supabase_url.rstrip("/") + "/auth/v1"
+    issuer = supabase_issuer(settings.supabase_url)
     token = mint_dev_token(
         settings.jwt_secret,
         issuer=issuer,
