@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 EVENTS = Counter(
     "fitcoach_analyzer_events_total", "UploadCompleted deliveries by outcome", ["outcome"]
 )  # analyzed | failed | internal_error | skipped | busy | retried | dead_lettered
+# Retrying the same file with the same code cannot help: the event is terminated, not redelivered.
+_TERMINAL_OUTCOMES = ("failed", "internal_error")
 EVENT_SECONDS = Histogram(
     "fitcoach_analyzer_event_seconds",
     "Time to handle one delivery",
@@ -230,10 +232,7 @@ class UploadConsumer:
                 keep_alive.cancel()
                 EVENT_SECONDS.observe(time.perf_counter() - started)
             EVENTS.labels(outcome).inc()
-            if outcome in (
-                "failed",
-                "internal_error",
-            ):  # retrying the same file with the same code cannot help
+            if outcome in _TERMINAL_OUTCOMES:
                 await self._settle(msg.term(), "term")
             else:
                 await self._settle(msg.ack(), "ack")
