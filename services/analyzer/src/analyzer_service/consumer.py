@@ -28,6 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter, Histogram
 
 from .domain import ActivityBusy, DeadLetter, UploadJob
+from .pipeline import FAILED_OUTCOMES
 from .settings import ConsumerSettings
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 EVENTS = Counter(
     "fitcoach_analyzer_events_total", "UploadCompleted deliveries by outcome", ["outcome"]
 )  # analyzed | failed | internal_error | skipped | busy | retried | dead_lettered
-# Retrying the same file with the same code cannot help: the event is terminated, not redelivered.
-_TERMINAL_OUTCOMES = ("failed", "internal_error")
 EVENT_SECONDS = Histogram(
     "fitcoach_analyzer_event_seconds",
     "Time to handle one delivery",
@@ -232,7 +231,7 @@ class UploadConsumer:
                 keep_alive.cancel()
                 EVENT_SECONDS.observe(time.perf_counter() - started)
             EVENTS.labels(outcome).inc()
-            if outcome in _TERMINAL_OUTCOMES:
+            if outcome in FAILED_OUTCOMES:
                 await self._settle(msg.term(), "term")
             else:
                 await self._settle(msg.ack(), "ack")
