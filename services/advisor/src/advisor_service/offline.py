@@ -95,21 +95,19 @@ def _form(tsb: float, w: _Writer) -> str:
     return w.pick(FORMS["very fresh"])
 
 
+def _named(names: dict[str, tuple[str, str]], request: AdviceRequest) -> tuple[str, str] | None:
+    """The workout's entry in `names`: its sub-sport says more than its sport, so it is looked up first."""
+    return names.get(request.workout.sub_sport) or names.get(request.workout.sport)
+
+
 def _sport_name(request: AdviceRequest, w: _Writer) -> str:
-    workout = request.workout
-    return w.pick(SPORT_NAMES.get(workout.sub_sport) or SPORT_NAMES.get(workout.sport) or OTHER_SPORT)
+    return w.pick(_named(SPORT_NAMES, request) or OTHER_SPORT)
 
 
-def _activity(request: AdviceRequest, w: _Writer) -> str:
-    workout = request.workout
-    return w.pick(
-        ACTIVITY_NAMES.get(workout.sub_sport) or ACTIVITY_NAMES.get(workout.sport) or ACTIVITY_NAMES["yoga"]
-    )
-
-
-def _mobility(request: AdviceRequest) -> bool:
-    """Yoga, pilates, mobility, breathing: the strength family's calm side."""
-    return request.workout.sub_sport in ACTIVITY_NAMES or request.workout.sport in ACTIVITY_NAMES
+def _mobility_activity(request: AdviceRequest) -> tuple[str, str] | None:
+    """Yoga, pilates, mobility, breathing (the strength family's calm side) as named in a sentence; None for
+    other sessions."""
+    return _named(ACTIVITY_NAMES, request)
 
 
 def _intro(request: AdviceRequest, facts: Facts, w: _Writer) -> str:
@@ -275,9 +273,10 @@ def _rate_endurance(request: AdviceRequest, facts: Facts, w: _Writer) -> None:
 
 def _rate_strength(request: AdviceRequest, facts: Facts, w: _Writer) -> None:
     duration = w.minutes(facts.duration_s) if facts.duration_s else None
-    if _mobility(request):
+    activity = _mobility_activity(request)
+    if activity:
         if duration:
-            w.good("mobility_done", duration=duration, activity=_activity(request, w))
+            w.good("mobility_done", duration=duration, activity=w.pick(activity))
         w.improve("mobility_progress")
     else:
         if duration:
@@ -373,11 +372,8 @@ def _next_session(request: AdviceRequest, facts: Facts, w: _Writer) -> str:
             return w.text("next_scuba")
         return w.text("next_snorkel" if facts.dive_kind is DiveKind.SNORKEL else "next_freedive")
     if family is SportFamily.STRENGTH:
-        return (
-            w.text("next_mobility", activity=_activity(request, w))
-            if _mobility(request)
-            else w.text("next_strength")
-        )
+        activity = _mobility_activity(request)
+        return w.text("next_mobility", activity=w.pick(activity)) if activity else w.text("next_strength")
     if _needs_rest(facts):
         return w.text("next_rest", recovery=w.pick(RECOVERY[family]))
     cap = _zone2_cap(request, w)

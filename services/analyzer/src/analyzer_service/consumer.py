@@ -28,6 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter, Histogram
 
 from .domain import ActivityBusy, DeadLetter, UploadJob
+from .pipeline import FAILED_OUTCOMES
 from .settings import ConsumerSettings
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def consumer_config(settings: ConsumerSettings) -> ConsumerConfig:
 
 
 class UploadConsumer:
-    """Fetches batches from the durable consumer and runs up to `settings.in_flight` events at once."""
+    """Fetches batches from the durable consumer and runs up to `in_flight` events at once."""
 
     def __init__(
         self,
@@ -110,7 +111,9 @@ class UploadConsumer:
         self.settings = settings
         self.process = process
         self.dead_letter = dead_letter
-        self._slots = asyncio.Semaphore(settings.in_flight)
+        # Read once: sized from the cores, it reads the CPU affinity and the cgroup quota each time it is asked.
+        self.in_flight = settings.in_flight
+        self._slots = asyncio.Semaphore(self.in_flight)
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -146,7 +149,7 @@ class UploadConsumer:
         """Wait for one free slot, then take every other free one."""
         await self._slots.acquire()
         free = 1
-        while free < self.settings.in_flight and not self._slots.locked():
+        while free < self.in_flight and not self._slots.locked():
             await self._slots.acquire()
             free += 1
         return free
@@ -230,10 +233,7 @@ class UploadConsumer:
                 keep_alive.cancel()
                 EVENT_SECONDS.observe(time.perf_counter() - started)
             EVENTS.labels(outcome).inc()
-            if outcome in (
-                "failed",
-                "internal_error",
-            ):  # retrying the same file with the same code cannot help
+            if outcome in FAILED_OUTCOMES:
                 await self._settle(msg.term(), "term")
             else:
                 await self._settle(msg.ack(), "ack")

@@ -189,7 +189,7 @@ class Dashboard:
         stored_objects, stored_bytes = await self.ops.stored()
         to_date = await self.ops.byte_seconds(start, end) / GB / month_seconds
         # What the objects stored now add by the month's end, if they stay (none for a past month).
-        remaining = max(0.0, (end - max(now, start)).total_seconds()) if now < end else 0.0
+        remaining = max(0.0, (end - max(now, start)).total_seconds())
         projected = to_date + stored_bytes / GB * remaining / month_seconds
         operations = await self.ops.storage_operations(month)
         by_class = {"A": 0, "B": 0, "free": 0}

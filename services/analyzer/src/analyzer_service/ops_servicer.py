@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from fitcoach.ops.v1 import ops_service_pb2 as pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as pb_grpc
@@ -25,6 +25,7 @@ _PHASES = {
     "running": pb.REPLAY_PHASE_RUNNING,
     "done": pb.REPLAY_PHASE_DONE,
 }
+_ASSUMPTIONS = [f.name for f in fields(Assumptions)]  # each also a GetStorageCostRequest field
 DEFAULT_DEAD_LETTER_PAGE = 50
 MAX_DEAD_LETTER_PAGE = 500
 
@@ -182,17 +183,9 @@ class AnalyzerOpsServicer(pb_grpc.OpsServiceServicer):
     async def GetStorageCost(
         self, request: pb.GetStorageCostRequest, context: ServicerContext
     ) -> pb.GetStorageCostResponse:
-        defaults = Assumptions()
+        # Each assumption the request leaves unset keeps its default.
         assumptions = Assumptions(
-            uploads_per_user=request.uploads_per_user
-            if request.HasField("uploads_per_user")
-            else defaults.uploads_per_user,
-            downloads_per_user=request.downloads_per_user
-            if request.HasField("downloads_per_user")
-            else defaults.downloads_per_user,
-            stored_mb_per_user=request.stored_mb_per_user
-            if request.HasField("stored_mb_per_user")
-            else defaults.stored_mb_per_user,
+            **{name: getattr(request, name) for name in _ASSUMPTIONS if request.HasField(name)}
         )
         if not all(math.isfinite(v) for v in vars(assumptions).values()):
             raise InvalidArgument("per-user assumptions must be finite numbers")

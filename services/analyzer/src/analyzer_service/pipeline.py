@@ -186,6 +186,11 @@ def request_hash(request: AdviceRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# The outcomes where the file failed to analyze (rejected, or our code failed on it): retrying the same file
+# with the same code cannot help, so the event is terminated, not redelivered.
+FAILED_OUTCOMES = ("failed", "internal_error")
+
+
 @dataclass(frozen=True)
 class Processed:
     """What handling one event did: "analyzed", "failed" (the file was rejected: `reason`), "internal_error"

@@ -31,7 +31,7 @@ from .consumer import MalformedEvent, parse_event
 from .domain import ActivityBusy, DeadLetter, UploadJob
 from .history import EventHistory
 from .ops_repository import OpsRepository, ReplayState, StoredDeadLetter
-from .pipeline import AnalysisPipeline, Processed
+from .pipeline import FAILED_OUTCOMES, AnalysisPipeline, Processed
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ class Reprocessing:
             progress.fail(job.activity_id, item.sequence, "gave up after retries; recorded as a dead letter")
             return
         REPLAYED.labels(processed.outcome).inc()
-        if processed.outcome in ("failed", "internal_error"):
+        if processed.outcome in FAILED_OUTCOMES:
             progress.fail(job.activity_id, item.sequence, processed.reason)
         elif processed.outcome == "skipped":
             progress.skipped += 1

@@ -210,7 +210,7 @@ class Repository:
         """Extend this delivery's lease; False when another delivery took the activity over."""
         renewed = await self.pool.fetchval(
             "UPDATE analyzer.activities SET lease_until = now() + $3 * interval '1 second' "
-            "WHERE activity_id = $1 AND claim_token = $2 RETURNING true",
+            f"WHERE {_LEASE_HOLDER} RETURNING true",
             uuid.UUID(activity_id),
             uuid.UUID(token),
             lease_s,
@@ -220,8 +220,7 @@ class Repository:
     async def release_lease(self, activity_id: str, token: str) -> None:
         """Give the activity up unsettled (the delivery failed or is cancelled): the next one may take it."""
         await self.pool.execute(
-            "UPDATE analyzer.activities SET claim_token = NULL, lease_until = NULL "
-            "WHERE activity_id = $1 AND claim_token = $2",
+            f"UPDATE analyzer.activities SET {_RELEASE} WHERE {_LEASE_HOLDER}",
             uuid.UUID(activity_id),
             uuid.UUID(token),
         )

@@ -124,11 +124,15 @@ def warm_up_file(records: int = 120) -> bytes:
     return data
 
 
+def _too_big(limits: WorkerLimits) -> str:
+    return f"the file needs more than {limits.memory_mb} MB to decode"
+
+
 def _run_job(
     code: AnalysisCode, data: bytes, profile: AthleteProfile | None, limits: WorkerLimits, cap: int
 ) -> tuple[str, Any]:
     """("ok", analysis) | ("bad", reason: the file's fault) | ("limit", reason) | ("bug", details: ours)."""
-    too_big = f"the file needs more than {limits.memory_mb} MB to decode"
+    too_big = _too_big(limits)
 
     def at_the_cap() -> bool:
         # At the limit, small failed allocations surface as odd errors (SystemError, ...), not MemoryError.
@@ -196,7 +200,7 @@ def _serve(conn: multiprocessing.connection.Connection, code: AnalysisCode, limi
             except MemoryError:
                 # The result itself did not fit: report what we can without allocating much.
                 with contextlib.suppress(Exception):
-                    conn.send(("limit", f"the file needs more than {limits.memory_mb} MB to decode", True))
+                    conn.send(("limit", _too_big(limits), True))
                 return
             if retire:
                 return

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fitcoach.ops.v1 import ops_service_pb2 as pb
 from fitcoach.ops.v1 import ops_service_pb2_grpc as pb_grpc
@@ -35,7 +36,12 @@ MAX_RUNS = 100
 
 
 def progress_message(report: MigrationReport) -> pb.MigrationProgress:
-    return json_format.ParseDict(report.as_dict(), pb.MigrationProgress(), ignore_unknown_fields=True)
+    return _progress(report.as_dict())
+
+
+def _progress(report: dict[str, Any]) -> pb.MigrationProgress:
+    """A report (MigrationReport.as_dict(), live or as stored with its run) as the API's message."""
+    return json_format.ParseDict(report, pb.MigrationProgress(), ignore_unknown_fields=True)
 
 
 def _table_spec(table: pb.LegacyTable) -> TableSpec:
@@ -112,8 +118,6 @@ class UploadOpsServicer(pb_grpc.OpsServiceServicer):
             if row["finished_at"] is not None:
                 run.finished_at.FromDatetime(row["finished_at"])
             report = json.loads(row["report"]) or {"run_id": row["id"], "dry_run": row["dry_run"]}
-            run.report.CopyFrom(
-                json_format.ParseDict(report, pb.MigrationProgress(), ignore_unknown_fields=True)
-            )
+            run.report.CopyFrom(_progress(report))
             runs.append(run)
         return pb.ListMigrationRunsResponse(runs=runs)

@@ -247,12 +247,16 @@ class UploadService:
             logger.info("upload URL re-issued for a pending activity")
         return UploadTicket(existing.id, False, presigned.url, presigned.headers, presigned.expires_at)
 
-    async def complete_upload(self, user_id: str, raw_activity_id: str) -> tuple[str, str]:
-        """Verify the stored object and queue the activity; returns (activity_id, status)."""
-        activity_id = parse_activity_id(raw_activity_id)
-        activity = await self.activities.get_for_user(activity_id, user_id)
+    async def _owned_activity(self, user_id: str, raw_activity_id: str) -> Activity:
+        """The caller's activity; NotFound when it does not exist or is someone else's."""
+        activity = await self.activities.get_for_user(parse_activity_id(raw_activity_id), user_id)
         if activity is None:
             raise NotFound("activity not found")
+        return activity
+
+    async def complete_upload(self, user_id: str, raw_activity_id: str) -> tuple[str, str]:
+        """Verify the stored object and queue the activity; returns (activity_id, status)."""
+        activity = await self._owned_activity(user_id, raw_activity_id)
         if activity.status != PENDING:
             return activity.id, activity.status
         with log_context(activity_id=activity.id, user_id=user_id):
@@ -296,10 +300,7 @@ class UploadService:
 
     async def download_url(self, user_id: str, raw_activity_id: str) -> tuple[Activity, PresignedGet]:
         """A short-lived GET URL of the original file; only for its owner, once its bytes are verified."""
-        activity_id = parse_activity_id(raw_activity_id)
-        activity = await self.activities.get_for_user(activity_id, user_id)
-        if activity is None:
-            raise NotFound("activity not found")
+        activity = await self._owned_activity(user_id, raw_activity_id)
         if activity.status != UPLOADED:
             raise FailedPrecondition("the file has not been uploaded yet")
         presigned = await self.objects.presign_get(
